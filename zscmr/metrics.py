@@ -64,13 +64,10 @@ def _first_of_run(a: torch.Tensor) -> torch.Tensor:
     new = torch.ones_like(a, dtype=torch.bool); new[:, 1:] = a[:, 1:] != a[:, :-1]
     return torch.where(new, i, torch.zeros_like(i)).cummax(1).values
 
-def _ranks_from_sorted(all_asc: torch.Tensor, rel_asc: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
-    "Ranks of the relevant items, best first, `inf`-padded; `rel_asc` holds each row's relevant scores ascending, then +inf."
-    G, Rmax = all_asc.shape[1], rel_asc.shape[1]
-    ge_all = G - _count_below(all_asc, rel_asc)                           # items scoring >= a
-    ge_rel = R[:, None] - _first_of_run(rel_asc)                          # relevant items scoring >= a
-    i = torch.arange(Rmax, device=rel_asc.device)
-    ranks = ((R[:, None] - i) + ge_all - ge_rel).float()                  # k + N_k, with k the position best-first
+def _ranks_from_counts(rel_asc: torch.Tensor, n_above: torch.Tensor, R: torch.Tensor) -> torch.Tensor:
+    "Ranks best first, `inf`-padded, from ascending relevant scores and, for each, the irrelevant items scoring >= it."
+    i = torch.arange(rel_asc.shape[1], device=rel_asc.device)
+    ranks = ((R[:, None] - i) + n_above).float()                          # j_k = k + N_k, k = position best-first
     ranks = ranks.gather(1, (R[:, None] - 1 - i).clamp(min=0))            # output slot m holds ascending slot R-1-m
     return torch.where(i[None, :] < R[:, None], ranks, torch.tensor(float('inf'), device=ranks.device))
 
@@ -79,7 +76,9 @@ def relevant_ranks(scores: torch.Tensor, rel: torch.Tensor) -> tuple:
     R = rel.sum(1)
     Rmax = max(int(R.max()) if len(R) else 0, 1)
     rel_asc = _sort_rows(torch.where(rel, scores, torch.tensor(float('inf'), device=scores.device)))[:, :Rmax].contiguous()
-    return _ranks_from_sorted(_sort_rows(scores), rel_asc, R), R
+    ge_all = scores.shape[1] - _count_below(_sort_rows(scores), rel_asc)      # items scoring >= a
+    ge_rel = R[:, None] - _first_of_run(rel_asc)                               # relevant items scoring >= a
+    return _ranks_from_counts(rel_asc, ge_all - ge_rel, R), R
 
 # %% ../nbs/01_metrics.ipynb #d85579bf
 def _ap_from_ranks(ranks, R, k=None):
@@ -90,24 +89,26 @@ def _ap_from_ranks(ranks, R, k=None):
     n = inside.sum(1)
     return torch.where(n > 0, (prec * inside).sum(1) / n.clamp(min=1), torch.zeros_like(prec[:, 0]))
 
-def _single_label_chunks(q, g, y_q, y_g, step):
+def _single_label_jobs(q, g, y_q, y_g, step):
     "Fast path for single-label data: with the gallery ordered by class, a query's relevant scores are one slice."
     order = torch.argsort(y_g, stable=True)
     g, y_g = g[order], y_g[order]
-    counts = torch.bincount(y_g, minlength=int(max(y_q.max(), y_g.max())) + 1 if len(y_q) else 1)
+    counts = torch.bincount(y_g, minlength=int(max(y_q.max(), y_g.max())) + 1)
     starts = torch.cumsum(counts, 0) - counts
     for c in torch.unique(y_q).tolist():
         idx = (y_q == c).nonzero().flatten()
         lo, n = int(starts[c]), int(counts[c])
         for a in range(0, len(idx), step):
             rows = idx[a:a+step]
-            yield rows, q[rows] @ g.T, lo, n
+            yield rows, lambda rows=rows, lo=lo, n=n: _ranks_single_label(q[rows] @ g.T, lo, n)
 
 def _ranks_single_label(s, lo, n):
-    b = s.shape[0]
-    R = torch.full((b,), n, dtype=torch.long, device=s.device)
-    rel_asc = _sort_rows(s[:, lo:lo+n].contiguous()) if n else torch.full((b, 1), float('inf'), device=s.device)
-    return _ranks_from_sorted(_sort_rows(s), rel_asc, R), R
+    "Ranks of the relevant block `s[:, lo:lo+n]`: sort it and the irrelevant rest, count irrelevant scores >= each."
+    R = torch.full((s.shape[0],), n, dtype=torch.long, device=s.device)
+    if n == 0: return torch.full((s.shape[0], 1), float('inf'), device=s.device), R
+    rel_asc = _sort_rows(s[:, lo:lo+n].contiguous())
+    other = _sort_rows(torch.cat([s[:, :lo], s[:, lo+n:]], 1))
+    return _ranks_from_counts(rel_asc, other.shape[1] - _count_below(other, rel_asc), R), R
 
 def _per_query(z_q, z_g, y_q, y_g, normalize, budget_mb, device, fn):
     "Apply `fn(ranks, R)` to each chunk of queries, in parallel threads on CPU; per-query results in query order."
@@ -119,7 +120,7 @@ def _per_query(z_q, z_g, y_q, y_g, normalize, budget_mb, device, fn):
     step, out = _chunk_rows(len(g), budget_mb), torch.zeros(len(q))
     if y_q.ndim == 1 and len(q):
         if y_q.min() < 0 or y_g.min() < 0: raise ValueError("labels: class ids must be >= 0")
-        jobs = ((rows, lambda s=s, lo=lo, n=n: _ranks_single_label(s, lo, n)) for rows, s, lo, n in _single_label_chunks(q, g, y_q, y_g, step))
+        jobs = _single_label_jobs(q, g, y_q, y_g, step)
     else:
         jobs = ((torch.arange(a, min(a + step, len(q))), lambda a=a: relevant_ranks(q[a:a+step] @ g.T, relevance(y_q[a:a+step], y_g)))
                 for a in range(0, len(q), step))
@@ -133,13 +134,18 @@ def _per_query(z_q, z_g, y_q, y_g, normalize, budget_mb, device, fn):
     return out
 
 def _map_threads(fn, jobs, device):
-    "Map over jobs; on CPU two or more threads overlap NumPy's sorts (which release the GIL), with one torch thread each."
+    "Map over lazily made jobs; on CPU, threads overlap NumPy's sorts (which release the GIL), a few jobs in flight at a time."
     n = torch.get_num_threads()
     if device.type != 'cpu' or n < 2: yield from map(fn, jobs); return
     from concurrent.futures import ThreadPoolExecutor
     torch.set_num_threads(1)
     try:
-        with ThreadPoolExecutor(n) as ex: yield from ex.map(fn, jobs)
+        with ThreadPoolExecutor(n) as ex:
+            pending = []
+            for job in jobs:                       # at most 2n chunks exist at once, so memory stays bounded
+                pending.append(ex.submit(fn, job))
+                if len(pending) >= 2 * n: yield pending.pop(0).result()
+            for f in pending: yield f.result()
     finally: torch.set_num_threads(n)
 
 # %% ../nbs/01_metrics.ipynb #c80b37d9
