@@ -8,7 +8,7 @@ import torch
 
 # %% auto #0
 __all__ = ['relevance', 'zscore', 'normalize_embeddings', 'relevant_ranks', 'average_precisions', 'mean_average_precision',
-           'precision_at_k', 'pr_curve', 'paired_ranks', 'recall_at_k']
+           'precision_at_k', 'pr_curve', 'paired_ranks', 'recall_at_k', 'evaluate_retrieval', 'zero_shot_report']
 
 # %% ../nbs/01_metrics.ipynb #f93d8288
 def relevance(y_q: torch.Tensor, y_g: torch.Tensor) -> torch.Tensor:
@@ -215,4 +215,19 @@ def recall_at_k(z_img, z_txt, txt2img, ks=(1, 5, 10), normalize='l2', budget_mb=
         out[f'{name}_meanr'] = float(r.double().mean())
     out['rsum'] = sum(out[f'{d}_r{k}'] for d in ('i2t', 't2i') for k in ks)
     out['n_i2t'], out['n_t2i'] = len(r_i2t), len(r_t2i)
+    return out
+
+# %% ../nbs/01_metrics.ipynb #d1a68bdb
+def evaluate_retrieval(embed, query, gallery, normalize='zscore', k=None) -> dict:
+    "mAP image→text, text→image and their average for `embed(x, 'img'|'txt')` on one query/gallery pair of views."
+    i2t = mean_average_precision(embed(query.x_img, 'img'), embed(gallery.x_txt, 'txt'), query.y_img, gallery.y_txt, k, normalize)
+    t2i = mean_average_precision(embed(query.x_txt, 'txt'), embed(gallery.x_img, 'img'), query.y_txt, gallery.y_img, k, normalize)
+    return dict(i2t=i2t, t2i=t2i, avg=(i2t + t2i) / 2)
+
+def zero_shot_report(embed, views: dict, normalize='zscore') -> dict:
+    "Unseen, seen and GZSL mAP@all (i2t, t2i, avg) as one flat dict, e.g. `unseen_avg`."
+    out = {}
+    for name, (q, g) in dict(unseen=('query', 'gallery'), seen=('seen_query', 'seen_gallery'),
+                             gzsl=('gzsl_query', 'gzsl_gallery')).items():
+        for k, v in evaluate_retrieval(embed, views[q], views[g], normalize).items(): out[f'{name}_{k}'] = v
     return out
