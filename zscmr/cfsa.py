@@ -2,7 +2,7 @@
 
 # %% ../nbs/04_cfsa.ipynb #2aca4e6b
 from __future__ import annotations
-import copy, dataclasses, os
+import copy, dataclasses, os, time
 from dataclasses import dataclass, asdict, field
 
 import numpy as np
@@ -151,7 +151,10 @@ def _run(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: t
     classes = torch.arange(len(E), device=dev)
     best, best_val, hist, best_state = epochs, None, [], None
     for ep in range(epochs):
+        t0 = time.perf_counter()
         rec = self._epoch(x_img, x_txt, y, E, classes, ep / max(1, epochs - 1), g) | dict(epoch=ep + 1)
+        if dev.type == 'cuda': torch.cuda.synchronize(dev)
+        rec['seconds'] = time.perf_counter() - t0
         if val is not None and ((ep + 1) % cfg.eval_every == 0 or ep + 1 == epochs):
             rec['val_avg'] = evaluate_retrieval(self.embed, *val)['avg']
             if best_val is None or rec['val_avg'] > best_val:

@@ -1,0 +1,100 @@
+"AEIR: transfer data, losses, training behaviour, checkpoints."
+import dataclasses
+import pytest
+import torch
+
+from zscmr.data import DataError, load_digits, make_synthetic
+from zscmr.train import save_checkpoint
+from zscmr.transfer import (AEIR, AEIRConfig, DomainDiscriminator, TransferData, class_disjoint, confusion_loss,
+                            cross_dataset, discriminator_loss, structure_loss, vse_loss)
+
+TINY = dict(epochs=2, d_hidden=32, d_joint=16, batch_size=32, device='cpu')
+
+
+@pytest.fixture(scope='module')
+def td():
+    return class_disjoint(make_synthetic(n_classes=6, n_per_class=40, seed=0), source_classes=[0, 1, 2])
+
+
+def test_scenarios_keep_domains_apart():
+    d = load_digits()
+    t = class_disjoint(d, seed=3)
+    assert not set(t.source.y_img.tolist()) & set(t.target_test.y_img.tolist())
+    assert t.target_train.train_img.all() and not t.target_test.train_img.any()
+    x = cross_dataset(make_synthetic(seed=1), make_synthetic(seed=2))
+    assert x.source.train_img.all() and not x.target_test.train_img.any()
+
+
+def test_transfer_data_errors(td):
+    with pytest.raises(DataError, match='target_train: no texts'):
+        TransferData(td.source, td.target_train.select(range(td.target_train.n_img), []), td.target_test)
+    other = make_synthetic(d_img=7, seed=4)
+    with pytest.raises(DataError, match="target_train: img features are 7-d but the source's are 32-d"):
+        cross_dataset(make_synthetic(seed=1), other)
+    unpaired = dataclasses.replace(td.source, txt2img=None)
+    with pytest.raises(DataError, match='source: no paired'):
+        TransferData(unpaired, td.target_train, td.target_test)
+
+
+def test_vse_loss_properties():
+    g = torch.Generator().manual_seed(0)
+    a = torch.randn(16, 8, generator=g)
+    assert float(vse_loss(a, a, margin=0.0, hardest=True)) == pytest.approx(0, abs=1e-6)   # cosine(a,a)=1 is maximal
+    b = torch.randn(16, 8, generator=g)
+    assert float(vse_loss(a, b, hardest=True)) <= float(vse_loss(a, b, hardest=False))
+    assert float(vse_loss(a, b)) == pytest.approx(float(vse_loss(b, a)), rel=1e-5)          # symmetric in the two modalities
+
+
+def test_structure_loss_zero_when_source_pairs_coincide_and_positive_otherwise():
+    g = torch.Generator().manual_seed(1)
+    s = torch.randn(30, 6, generator=g)
+    t = torch.randn(12, 6, generator=g)
+    assert float(structure_loss(t, s, s)) == pytest.approx(0, abs=1e-7)
+    assert float(structure_loss(t, s, torch.randn(30, 6, generator=g))) > 0
+    assert float(structure_loss(t, s, s, k=100)) == pytest.approx(0, abs=1e-7)              # k larger than the source
+
+
+def test_discriminator_and_confusion_losses_are_label_flips():
+    D = DomainDiscriminator(3)
+    a, b = torch.randn(10, 3), torch.randn(10, 3)
+    assert float(discriminator_loss(D, a, b)) == pytest.approx(float(confusion_loss(D, b, a)), rel=1e-6)
+
+
+def test_fit_never_reads_target_pairing(td):
+    shuffled = dataclasses.replace(td.target_train, txt2img=td.target_train.txt2img.flip(0))
+    td2 = TransferData(td.source, shuffled, td.target_test)
+    a = AEIR(AEIRConfig(**TINY)).fit(td, progress=False).evaluate(td)
+    b = AEIR(AEIRConfig(**TINY)).fit(td2, progress=False).evaluate(td2)
+    assert a == b
+
+
+def test_oracle_does_read_target_pairing(td):
+    shuffled = dataclasses.replace(td.target_train, txt2img=td.target_train.txt2img.flip(0))
+    td2 = TransferData(td.source, shuffled, td.target_test)
+    cfg = AEIRConfig(**TINY, paired_target=True)
+    assert AEIR(cfg).fit(td, progress=False).evaluate(td) != AEIR(cfg).fit(td2, progress=False).evaluate(td2)
+
+
+def test_same_seed_same_numbers_and_history(td):
+    a, b = (AEIR(AEIRConfig(**TINY)).fit(td, progress=False) for _ in range(2))
+    assert a.evaluate(td) == b.evaluate(td)
+    assert len(a.history) == 2 and {'vse', 'adv', 'struct', 'acc_img', 'acc_txt'} <= set(a.history[0])
+
+
+def test_grl_variant_trains(td):
+    r = AEIR(AEIRConfig(**TINY, use_grl=True)).fit(td, progress=False).evaluate(td)
+    assert r['n_i2t'] == td.target_test.n_img
+
+
+def test_checkpoint_round_trip_and_kind(tmp_path, td):
+    m = AEIR(AEIRConfig(**TINY)).fit(td, progress=False)
+    back = AEIR.load(m.save(tmp_path / 'a.pt'))
+    assert torch.allclose(back.embed(td.target_test.x_txt, 'txt'), m.embed(td.target_test.x_txt, 'txt'), atol=1e-6)
+    save_checkpoint({'kind': 'cfsa'}, tmp_path / 'c.pt')
+    with pytest.raises(ValueError, match='not an AEIR checkpoint'):
+        AEIR.load(tmp_path / 'c.pt')
+
+
+def test_config_unknown_keys():
+    with pytest.raises(ValueError, match=r"unknown keys \['margn'\]"):
+        AEIRConfig.from_dict({'margn': 0.1})
