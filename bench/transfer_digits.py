@@ -34,8 +34,9 @@ def main():
         for name, kw in VARIANTS.items():
             t0 = time.perf_counter()
             m = AEIR(AEIRConfig(seed=s, **kw)).fit(td, progress=False)
+            last = m.history[-1]
             r = m.evaluate(td) | dict(seconds=time.perf_counter() - t0, seed=s,
-                                      disc_acc=(m.history[-1].get('acc_img', float('nan')) + m.history[-1].get('acc_txt', float('nan'))) / 2)
+                                      disc_acc=(last['acc_img'] + last['acc_txt']) / 2 if 'acc_img' in last else None)
             results[name].append(r)
             print(f"{name:32s} seed {s}: rsum {r['rsum']:.1f}", flush=True)
     chance = 2 * sum(100 * k / n for k in (1, 5, 10))
