@@ -15,7 +15,7 @@ from .metrics import evaluate_retrieval, zero_shot_report
 from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
-from .train import seed_everything, pick_device, save_checkpoint, load_checkpoint
+from .train import seed_everything, pick_device, save_checkpoint, load_checkpoint, config_from_dict
 
 # %% auto #0
 __all__ = ['CFSAConfig', 'CFSA', 'fit', 'evaluate', 'save', 'load']
@@ -54,13 +54,7 @@ class CFSAConfig:
             if not isinstance(v, int) or isinstance(v, bool) or v < (0 if k == 'd_hidden' else 1):
                 raise ValueError(f"{k}: expected a positive int, got {v!r}")
 
-    @classmethod
-    def from_dict(cls, d: dict) -> 'CFSAConfig':
-        "A config from a dict, rejecting unknown keys by name."
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown: raise ValueError(f"CFSAConfig: unknown keys {unknown}; known keys: {sorted(known)}")
-        return cls(**d)
+    from_dict = classmethod(config_from_dict)
 
 # %% ../nbs/04_cfsa.ipynb #303c556b
 class _Nets(torch.nn.Module):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'pick_device', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['seed_everything', 'pick_device', 'save_checkpoint', 'load_checkpoint', 'config_from_dict']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -53,3 +53,12 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     if not path.exists(): raise FileNotFoundError(f"{path}: no such checkpoint")
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e: raise ValueError(f"{path}: not a loadable zscmr checkpoint (plain dict of tensors expected): {e}") from None
+
+# %% ../nbs/01a_train.ipynb #769e7ba3
+def config_from_dict(cls, d: dict):
+    "Build the config dataclass `cls` from `d`, rejecting unknown keys by name."
+    import dataclasses
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(d) - known)
+    if unknown: raise ValueError(f"{cls.__name__}: unknown keys {unknown}; known keys: {sorted(known)}")
+    return cls(**d)

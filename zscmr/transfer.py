@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from .data import CrossModalData, DataError
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
-from .train import seed_everything, pick_device, save_checkpoint, load_checkpoint
+from .train import seed_everything, pick_device, save_checkpoint, load_checkpoint, config_from_dict
 
 # %% auto #0
 __all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'vse_loss', 'DomainDiscriminator', 'discriminator_loss',
@@ -135,13 +135,7 @@ class AEIRConfig:
     seed: int = 0
     device: str = 'auto'
 
-    @classmethod
-    def from_dict(cls, d: dict) -> 'AEIRConfig':
-        "A config from a dict, rejecting unknown keys by name."
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown: raise ValueError(f"AEIRConfig: unknown keys {unknown}; known keys: {sorted(known)}")
-        return cls(**d)
+    from_dict = classmethod(config_from_dict)
 
 # %% ../nbs/06_transfer.ipynb #e9f9aa7b
 class _AEIRNets(nn.Module):
