@@ -5,7 +5,7 @@
 # %% ../nbs/04_cfsa.ipynb #2d7ad7d0
 from __future__ import annotations
 import copy, dataclasses, os, time
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from .metrics import evaluate_retrieval, zero_shot_report
 from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
-from .train import seed_everything, pick_device, save_checkpoint, load_checkpoint, config_from_dict
+from .train import seed_everything, pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint
 
 # %% auto #0
 __all__ = ['CFSAConfig', 'CFSA', 'fit', 'evaluate', 'save', 'load']
@@ -193,23 +193,18 @@ CFSA.evaluate = evaluate
 def save(self: CFSA, path) -> 'Path':
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("CFSA: nothing to save; call fit() first")
-    return save_checkpoint(dict(kind='cfsa', config=asdict(self.config), nets={k: v.cpu() for k, v in self.nets.state_dict().items()},
-                                stats={m: [t.cpu() for t in s] for m, s in self.stats.items()}, d_emb=self.d_emb,
-                                best_epoch=self.best_epoch, best_val=self.best_val, class_names=self.class_names,
-                                history=self.history), path)
+    return save_checkpoint(model_checkpoint('cfsa', self.config, self.nets, self.stats, d_emb=self.d_emb, best_epoch=self.best_epoch,
+                                            best_val=self.best_val, class_names=self.class_names, history=self.history), path)
 
 @classmethod
 def load(cls, path, device: str = 'cpu') -> CFSA:
     "Load a checkpoint written by `CFSA.save`."
-    ck = load_checkpoint(path)
-    if ck.get('kind') != 'cfsa': raise ValueError(f"{path}: not a CFSA checkpoint (kind={ck.get('kind')!r})")
+    ck, stats = open_checkpoint(path, 'cfsa', pick_device(device))
     m = cls(CFSAConfig.from_dict(ck['config'] | dict(device=device)))
-    m.device = pick_device(device)
-    m.stats = {k: tuple(t.to(m.device) for t in v) for k, v in ck['stats'].items()}
-    d_img, d_txt = m.stats['img'][0].shape[0], m.stats['txt'][0].shape[0]
+    m.device, m.stats = pick_device(device), stats
     m.d_emb, m.best_epoch, m.best_val = ck['d_emb'], ck['best_epoch'], ck['best_val']
     m.class_names, m.history = ck['class_names'], ck['history']
-    m.nets = _Nets(d_img, d_txt, m.d_emb, m.config).to(m.device)
+    m.nets = _Nets(stats['img'][0].shape[0], stats['txt'][0].shape[0], m.d_emb, m.config).to(m.device)
     m.nets.load_state_dict(ck['nets'])
     return m
 CFSA.save, CFSA.load = save, load

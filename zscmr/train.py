@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'pick_device', 'save_checkpoint', 'load_checkpoint', 'config_from_dict']
+__all__ = ['seed_everything', 'pick_device', 'save_checkpoint', 'load_checkpoint', 'config_from_dict', 'model_checkpoint',
+           'open_checkpoint']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -62,3 +63,18 @@ def config_from_dict(cls, d: dict):
     unknown = sorted(set(d) - known)
     if unknown: raise ValueError(f"{cls.__name__}: unknown keys {unknown}; known keys: {sorted(known)}")
     return cls(**d)
+
+# %% ../nbs/01a_train.ipynb #d57cde39
+def model_checkpoint(kind: str, config, nets: torch.nn.Module, stats: dict, **extra) -> dict:
+    "A plain-dict checkpoint: `kind`, the config dataclass as a dict, weights and feature statistics on CPU, and `extra`."
+    import dataclasses
+    return dict(kind=kind, config=dataclasses.asdict(config), nets={k: v.cpu() for k, v in nets.state_dict().items()},
+                stats={m: [t.cpu() for t in s] for m, s in stats.items()}, **extra)
+
+def open_checkpoint(path, kind: str, device) -> tuple:
+    "Load a checkpoint safely, check that it is a `kind` one; return it and its feature statistics on `device`."
+    ck = load_checkpoint(path)
+    if ck.get('kind') != kind:
+        article = 'an' if kind[0] in 'aeiou' else 'a'
+        raise ValueError(f"{path}: not {article} {kind.upper()} checkpoint (kind={ck.get('kind')!r})")
+    return ck, {m: tuple(t.to(device) for t in s) for m, s in ck['stats'].items()}

@@ -5,7 +5,7 @@
 # %% ../nbs/06_transfer.ipynb #30c33dc6
 from __future__ import annotations
 import copy, dataclasses, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from .data import CrossModalData, DataError
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
-from .train import seed_everything, pick_device, save_checkpoint, load_checkpoint, config_from_dict
+from .train import seed_everything, pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint
 
 # %% auto #0
 __all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'vse_loss', 'DomainDiscriminator', 'discriminator_loss',
@@ -245,17 +245,14 @@ AEIR.evaluate = aeir_evaluate
 def aeir_save(self: AEIR, path):
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("AEIR: nothing to save; call fit() first")
-    return save_checkpoint(dict(kind='aeir', config=asdict(self.config), nets={k: v.cpu() for k, v in self.nets.state_dict().items()},
-                                stats={m: [t.cpu() for t in s] for m, s in self.stats.items()}, history=self.history), path)
+    return save_checkpoint(model_checkpoint('aeir', self.config, self.nets, self.stats, history=self.history), path)
 
 def aeir_load(cls, path, device: str = 'cpu') -> AEIR:
     "Load a checkpoint written by `AEIR.save`."
-    ck = load_checkpoint(path)
-    if ck.get('kind') != 'aeir': raise ValueError(f"{path}: not an AEIR checkpoint (kind={ck.get('kind')!r})")
+    ck, stats = open_checkpoint(path, 'aeir', pick_device(device))
     m = cls(AEIRConfig.from_dict(ck['config'] | dict(device=device)))
-    m.device = pick_device(device)
-    m.stats = {k: tuple(t.to(m.device) for t in v) for k, v in ck['stats'].items()}
-    m.nets = _AEIRNets(m.stats['img'][0].shape[0], m.stats['txt'][0].shape[0], m.config).to(m.device)
-    m.nets.load_state_dict(ck['nets']); m.history = ck['history']
+    m.device, m.stats, m.history = pick_device(device), stats, ck['history']
+    m.nets = _AEIRNets(stats['img'][0].shape[0], stats['txt'][0].shape[0], m.config).to(m.device)
+    m.nets.load_state_dict(ck['nets'])
     return m
 AEIR.save, AEIR.load = aeir_save, classmethod(aeir_load)
