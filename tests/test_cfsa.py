@@ -1,11 +1,9 @@
 "Synthesis, alignment losses, CFSA training behaviour, checkpoints."
-import os, pickle
-import numpy as np
+import pickle
 import pytest
 import torch
 
-from zscmr.alignment import (ModalityClassifier, alignment_loss, cmca, cmmd, cmpm, dann_lambda, grad_reverse,
-                             modality_adversarial_loss, regression_loss)
+from zscmr.alignment import ModalityClassifier, cmca, cmmd, cmpm, dann_lambda, grad_reverse, modality_adversarial_loss
 from zscmr.baselines import CCA, RidgeRegression
 from zscmr.cfsa import CFSA, CFSAConfig
 from zscmr.data import make_synthetic, split_dadn, split_random

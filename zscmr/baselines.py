@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_baselines.ipynb #9abfff12
 from __future__ import annotations
-import dataclasses, math, time
+import dataclasses, time
 
 import numpy as np
 import torch
@@ -32,10 +32,24 @@ def _select(make, grid, data, split):
 
 def _all_seen(data, split): return zero_shot_views(data, dataclasses.replace(split, val=[]))['train']
 
-# %% ../nbs/05_baselines.ipynb #014036da
-class RidgeRegression:
+class _Baseline:
+    "Shared protocol of the baselines: choose `param` on the validation classes from `grid` (unless given), refit on all seen."
+    param, grid = None, ()
+    def fit(self, data: CrossModalData, split: ZeroShotSplit, progress: bool = False):
+        "Choose the hyper-parameter on the validation classes (unless given), then refit on all seen classes."
+        if getattr(self, self.param) is None:
+            value, self.val_scores = _select(type(self), self.grid, data, split)
+            setattr(self, self.param, value)
+        return self.fit_view(_all_seen(data, split))
+
+    def evaluate(self, data, split) -> dict:
+        "Unseen, seen and GZSL mAP@all under the DADN protocol."
+        return zero_shot_report(self.embed, zero_shot_views(data, split))
+
+# %% ../nbs/05_baselines.ipynb #5a46f576
+class RidgeRegression(_Baseline):
     "Ridge regression of each modality onto the class embeddings (DeViSE-style, linear)."
-    grid = (0.1, 1.0, 10.0, 100.0, 1000.0)
+    param, grid = 'alpha', (0.1, 1.0, 10.0, 100.0, 1000.0)
     def __init__(self, alpha: float | None = None): self.alpha = alpha
 
     def fit_view(self, train: CrossModalData) -> RidgeRegression:
@@ -47,23 +61,14 @@ class RidgeRegression:
                        for m in ('img', 'txt')}
         return self
 
-    def fit(self, data: CrossModalData, split: ZeroShotSplit, progress: bool = False) -> RidgeRegression:
-        "Choose `alpha` on the validation classes (unless given), then refit on all seen classes."
-        if self.alpha is None: self.alpha, self.val_scores = _select(RidgeRegression, self.grid, data, split)
-        return self.fit_view(_all_seen(data, split))
-
     def embed(self, x, modality: str) -> torch.Tensor:
         "Predicted class embedding for raw features of `modality`."
         return torch.as_tensor(self.models[modality].predict(self.norm(x, modality)), dtype=torch.float32)
 
-    def evaluate(self, data, split) -> dict:
-        "Unseen, seen and GZSL mAP@all under the DADN protocol."
-        return zero_shot_report(self.embed, zero_shot_views(data, split))
-
-# %% ../nbs/05_baselines.ipynb #3f623864
-class CCA:
+# %% ../nbs/05_baselines.ipynb #7c658644
+class CCA(_Baseline):
     "Canonical correlation analysis fitted on the seen-class image-text pairs (scikit-learn)."
-    grid = (2, 4, 8, 16, 32)
+    param, grid = 'n_components', (2, 4, 8, 16, 32)
     def __init__(self, n_components: int | None = None): self.n_components = n_components
 
     def fit_view(self, train: CrossModalData) -> CCA:
@@ -78,19 +83,10 @@ class CCA:
         self.mean = {'img': xi.mean(0), 'txt': xt.mean(0)}
         return self
 
-    def fit(self, data, split, progress: bool = False) -> CCA:
-        "Choose the number of components on the validation classes (unless given), then refit on all seen classes."
-        if self.n_components is None: self.n_components, self.val_scores = _select(CCA, self.grid, data, split)
-        return self.fit_view(_all_seen(data, split))
-
     def embed(self, x, modality: str) -> torch.Tensor:
         "Canonical variates of raw features of `modality`."
         rot = self.cca.x_rotations_ if modality == 'img' else self.cca.y_rotations_
         return torch.as_tensor((self.norm(x, modality) - self.mean[modality]) @ rot, dtype=torch.float32)
-
-    def evaluate(self, data, split) -> dict:
-        "Unseen, seen and GZSL mAP@all under the DADN protocol."
-        return zero_shot_report(self.embed, zero_shot_views(data, split))
 
 # %% ../nbs/05_baselines.ipynb #0a3cf25a
 def compare(methods: dict, data: CrossModalData, make_split, seeds=(0, 1, 2, 3, 4), progress: bool = True) -> dict:

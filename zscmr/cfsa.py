@@ -4,10 +4,10 @@
 
 # %% ../nbs/04_cfsa.ipynb #2d7ad7d0
 from __future__ import annotations
-import copy, dataclasses, os, time
-from dataclasses import dataclass, field
+import copy, dataclasses, time
+from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 import torch
 
 from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError
@@ -189,8 +189,8 @@ def evaluate(self: CFSA, data: CrossModalData, split: ZeroShotSplit) -> dict:
     return zero_shot_report(self.embed, zero_shot_views(data, split))
 CFSA.evaluate = evaluate
 
-# %% ../nbs/04_cfsa.ipynb #28f4fd58
-def save(self: CFSA, path) -> 'Path':
+# %% ../nbs/04_cfsa.ipynb #ed78fddc
+def save(self: CFSA, path) -> Path:
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("CFSA: nothing to save; call fit() first")
     return save_checkpoint(model_checkpoint('cfsa', self.config, self.nets, self.stats, d_emb=self.d_emb, best_epoch=self.best_epoch,
