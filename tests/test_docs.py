@@ -41,7 +41,7 @@ def test_readme_is_generated_from_the_index_notebook():
 
 def test_readme_keeps_the_two_commands():
     text = (ROOT / 'README.md').read_text(encoding='utf-8')
-    assert 'pip install -e ".[dev]" && python examples/quickstart.py' in text
+    assert 'pip install -e ".[dev]" && zscmr demo' in text
     assert '<!-- test-command -->\n```sh\nnbdev_test --n_workers 2 && pytest\n```' in text
 
 

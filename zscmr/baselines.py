@@ -5,12 +5,14 @@
 # %% ../nbs/05_baselines.ipynb #9abfff12
 from __future__ import annotations
 import dataclasses, time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError
 from .metrics import evaluate_retrieval, zero_shot_report
+from .train import save_checkpoint, load_checkpoint
 
 # %% auto #0
 __all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
@@ -46,6 +48,32 @@ class _Baseline:
         "Unseen, seen and GZSL mAP@all under the DADN protocol."
         return zero_shot_report(self.embed, zero_shot_views(data, split))
 
+    def embed(self, x, modality: str) -> torch.Tensor:
+        "Common-space embedding of raw `modality` features: (standardised x − shift) · W + bias."
+        if not hasattr(self, 'affine'): raise RuntimeError(f"{type(self).__name__}: call fit() or load() first")
+        if modality not in ('img', 'txt'): raise ValueError(f"modality: expected 'img' or 'txt', got {modality!r}")
+        shift, W, bias = self.affine[modality]
+        x = torch.as_tensor(x, dtype=torch.float32)
+        if x.ndim != 2 or x.shape[1] != len(shift): raise ValueError(f"{modality} features: expected (n, {len(shift)}), got {tuple(x.shape)}")
+        return torch.as_tensor((self.norm(x, modality) - shift) @ W + bias, dtype=torch.float32)
+
+    def save(self, path) -> Path:
+        "Write a plain-dict checkpoint (atomically): the hyper-parameter, the standardisation and the affine maps."
+        if not hasattr(self, 'affine'): raise RuntimeError(f"{type(self).__name__}: nothing to save; call fit() first")
+        return save_checkpoint(dict(kind=type(self).__name__.lower(), param=self.param, value=getattr(self, self.param),
+                                    stats={m: list(s) for m, s in self.norm.stats.items()},
+                                    affine={m: [torch.from_numpy(np.asarray(a)) for a in v] for m, v in self.affine.items()}), path)
+
+    @classmethod
+    def load(cls, path):
+        "Load a checkpoint written by `save` (safely: `weights_only=True`)."
+        ck = load_checkpoint(path)
+        if ck.get('kind') != cls.__name__.lower(): raise ValueError(f"{path}: not a {cls.__name__} checkpoint (kind={ck.get('kind')!r})")
+        m = cls(ck['value'])
+        m.norm = _Standardiser(); m.norm.stats = {k: tuple(v) for k, v in ck['stats'].items()}
+        m.affine = {k: tuple(a.numpy() for a in v) for k, v in ck['affine'].items()}
+        return m
+
 # %% ../nbs/05_baselines.ipynb #5a46f576
 class RidgeRegression(_Baseline):
     "Ridge regression of each modality onto the class embeddings (DeViSE-style, linear)."
@@ -59,11 +87,9 @@ class RidgeRegression(_Baseline):
         E = train.cls_emb.numpy()
         self.models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), E[getattr(train, f'y_{m}').numpy()])
                        for m in ('img', 'txt')}
+        # predict(x) = x · coefᵀ + intercept, kept as plain arrays so a checkpoint needs no scikit-learn object
+        self.affine = {m: (np.zeros(r.coef_.shape[1], r.coef_.dtype), r.coef_.T, r.intercept_) for m, r in self.models.items()}
         return self
-
-    def embed(self, x, modality: str) -> torch.Tensor:
-        "Predicted class embedding for raw features of `modality`."
-        return torch.as_tensor(self.models[modality].predict(self.norm(x, modality)), dtype=torch.float32)
 
 # %% ../nbs/05_baselines.ipynb #7c658644
 class CCA(_Baseline):
@@ -80,13 +106,10 @@ class CCA(_Baseline):
         xi, xt = self.norm(train.x_img[train.txt2img[p]], 'img'), self.norm(train.x_txt[p], 'txt')
         k = min(self.n_components, xi.shape[1], xt.shape[1], len(xi) - 1)
         self.cca = _SkCCA(n_components=k, scale=False, max_iter=1000).fit(xi, xt)
-        self.mean = {'img': xi.mean(0), 'txt': xt.mean(0)}
+        # canonical variates = (x − mean) · rotation
+        self.affine = {m: (x.mean(0), rot, np.zeros(rot.shape[1], rot.dtype))
+                       for m, x, rot in (('img', xi, self.cca.x_rotations_), ('txt', xt, self.cca.y_rotations_))}
         return self
-
-    def embed(self, x, modality: str) -> torch.Tensor:
-        "Canonical variates of raw features of `modality`."
-        rot = self.cca.x_rotations_ if modality == 'img' else self.cca.y_rotations_
-        return torch.as_tensor((self.norm(x, modality) - self.mean[modality]) @ rot, dtype=torch.float32)
 
 # %% ../nbs/05_baselines.ipynb #0a3cf25a
 def compare(methods: dict, data: CrossModalData, make_split, seeds=(0, 1, 2, 3, 4), progress: bool = True) -> dict:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_cfsa.ipynb #2d7ad7d0
 from __future__ import annotations
-import copy, dataclasses, time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,8 @@ from .metrics import evaluate_retrieval, zero_shot_report
 from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
-from .train import seed_everything, pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint
+from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
+                         check_finite, optimizer_step, TrainLoop)
 
 # %% auto #0
 __all__ = ['CFSAConfig', 'CFSA', 'fit', 'evaluate', 'save', 'load']
@@ -44,6 +45,7 @@ class CFSAConfig:
     w_adv: float = 0.01          # weight of the modality-adversarial loss (JFSE: 0.01)
     eval_every: int = 2          # epochs between validation evaluations
     refit: bool = True           # retrain on all seen classes for the selected number of epochs
+    amp: bool = False            # bfloat16 mixed precision (pays on GPUs with bfloat16 tensor cores)
     seed: int = 0
     device: str = 'auto'
 
@@ -125,45 +127,40 @@ def _epoch(self: CFSA, x_img, x_txt, y, E, classes, progress: float, g: torch.Ge
         l_align = alignment_loss(cfg.alignment, z_img, z_txt, lab, lab)
         l_mod = modality_adversarial_loss(nets.clf, z_img, z_txt, lam)
         loss = loss + cfg.w_align * l_align + cfg.w_adv * l_mod
-        if not torch.isfinite(loss): raise FloatingPointError(f"CFSA: encoder loss is {float(loss)} at iteration {it} (progress {progress:.2f})")
-        nets.opt.zero_grad(set_to_none=True); loss.backward(); nets.opt.step()
         rec |= dict(real=float(l_real.detach()), align=float(l_align.detach()), modality=float(l_mod.detach()))
+        check_finite(rec, f'iteration {it + 1}')                           # names the loss that went NaN/Inf
+        optimizer_step(nets.opt, loss)
         for k, v in rec.items(): sums[k] = sums.get(k, 0.0) + v
     return {k: v / max(1, n // bs) for k, v in sums.items()}
 CFSA._epoch = _epoch
 
 # %% ../nbs/04_cfsa.ipynb #eef6b0b0
-def _run(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: tuple | None, progress_bar) -> tuple:
+def _run(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: tuple | None, bar,
+         state_path=None, resume: bool = False) -> tuple:
     "Train fresh networks; return (best epoch, best validation mAP or None, history)."
     cfg, dev = self.config, self.device
-    g = seed_everything(cfg.seed)
-    self.stats = {m: (getattr(train, f'x_{m}').mean(0).to(dev), getattr(train, f'x_{m}').std(0).to(dev) + 1e-3) for m in ('img', 'txt')}
     pairs = train.txt2img >= 0
     if not pairs.any(): raise DataError("CFSA: the training view has no paired image-text items")
+    signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_pairs=int(pairs.sum()), epochs=epochs)
+    loop = TrainLoop(cfg.seed, dev, 'CFSA', amp=cfg.amp, state_path=state_path, resume=resume, bar=bar, signature=signature)
+    self.stats = {m: (getattr(train, f'x_{m}').mean(0).to(dev), getattr(train, f'x_{m}').std(0).to(dev) + 1e-3) for m in ('img', 'txt')}
     x_img = self._standardise(train.x_img[train.txt2img[pairs]], 'img')
     x_txt = self._standardise(train.x_txt[pairs], 'txt')
     y = train.y_txt[pairs].to(dev)
     self.nets = _Nets(x_img.shape[1], x_txt.shape[1], E.shape[1], cfg).to(dev)
     classes = torch.arange(len(E), device=dev)
-    best, best_val, hist, best_state = epochs, None, [], None
-    for ep in range(epochs):
-        t0 = time.perf_counter()
-        rec = self._epoch(x_img, x_txt, y, E, classes, ep / max(1, epochs - 1), g) | dict(epoch=ep + 1)
-        if dev.type == 'cuda': torch.cuda.synchronize(dev)
-        rec['seconds'] = time.perf_counter() - t0
-        if val is not None and ((ep + 1) % cfg.eval_every == 0 or ep + 1 == epochs):
-            rec['val_avg'] = evaluate_retrieval(self.embed, *val)['avg']
-            if best_val is None or rec['val_avg'] > best_val:
-                best, best_val, best_state = ep + 1, rec['val_avg'], copy.deepcopy(self.nets.state_dict())
-        hist.append(rec)
-        if progress_bar is not None: progress_bar.update(1); progress_bar.set_postfix({k: f'{v:.3f}' for k, v in rec.items() if k in ('real', 'val_avg')})
-    if best_state is not None: self.nets.load_state_dict(best_state)
-    return best, best_val, hist
+    parts = dict(nets=self.nets, opt=self.nets.opt)
+    if self.nets.synth is not None: parts |= dict(opt_D=self.nets.synth.opt_D, opt_G=self.nets.synth.opt_G)
+    epoch = lambda ep: self._epoch(x_img, x_txt, y, E, classes, ep / max(1, epochs - 1), loop.g)
+    validate = (lambda: evaluate_retrieval(self.embed, *val)['avg']) if val is not None else None
+    out = loop.run(epoch, epochs, parts, validate, cfg.eval_every)
+    return out['best_epoch'], out['best_val'], out['history']
 CFSA._run = _run
 
 # %% ../nbs/04_cfsa.ipynb #6e30597d
-def fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool = True) -> CFSA:
-    "Select the number of epochs on the validation classes (if any), then refit on all seen classes."
+def fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool = True, state_dir=None, resume: bool = False) -> CFSA:
+    """Select the number of epochs on the validation classes (if any), then refit on all seen classes. With `state_dir`,
+    each phase writes a state file there after every epoch; `resume=True` continues from those files."""
     from tqdm.auto import tqdm
     cfg = self.config
     self.device = pick_device(cfg.device)
@@ -173,11 +170,12 @@ def fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool =
     bar = tqdm(total=cfg.epochs * (2 if split.val and cfg.refit else 1), desc='CFSA', disable=not progress, leave=False)
     try:
         val = (views['val_query'], views['val_gallery']) if split.val else None
-        self.best_epoch, self.best_val, self.history = self._run(views['train'], E, cfg.epochs, val, bar)
+        state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
+        self.best_epoch, self.best_val, self.history = self._run(views['train'], E, cfg.epochs, val, bar, state('select'), resume)
         if split.val and cfg.refit:
             all_seen = zero_shot_views(data, dataclasses.replace(split, val=[]))['train']
             bar.total = cfg.epochs + self.best_epoch; bar.refresh()
-            _, _, refit_hist = self._run(all_seen, E, self.best_epoch, None, bar)
+            _, _, refit_hist = self._run(all_seen, E, self.best_epoch, None, bar, state('refit'), resume)
             self.history = self.history + [r | dict(refit=True) for r in refit_hist]
     finally: bar.close()
     self.class_names = list(data.class_names)

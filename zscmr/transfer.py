@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_transfer.ipynb #564e5ed8
 from __future__ import annotations
-import dataclasses, time
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from .data import CrossModalData, DataError
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
-from .train import seed_everything, pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint
+from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
+                         check_finite, optimizer_step, TrainLoop)
 
 # %% auto #0
 __all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'vse_loss', 'DomainDiscriminator', 'discriminator_loss',
@@ -58,7 +59,9 @@ def class_disjoint(data: CrossModalData, source_classes=None, seed: int = 0) -> 
         source_classes = sorted(np.random.default_rng(seed).choice(data.n_classes, data.n_classes // 2, replace=False).tolist())
     target = [c for c in range(data.n_classes) if c not in set(source_classes)]
     if not target: raise DataError("class_disjoint: no target classes left")
-    return TransferData(_items_of(data, source_classes, True), _items_of(data, target, True), _items_of(data, target, False))
+    td = TransferData(_items_of(data, source_classes, True), _items_of(data, target, True), _items_of(data, target, False))
+    td.classes = dict(source=[int(c) for c in source_classes], target=target)   # recorded for reports and re-evaluation
+    return td
 
 def cross_dataset(source: CrossModalData, target: CrossModalData) -> TransferData:
     "Source = the train split of `source`; target = `target`'s train split (unpaired) and test split (paired)."
@@ -132,6 +135,7 @@ class AEIRConfig:
     k: int = 3                  # structure loss: source neighbours (AECR: 3)
     tau: float = 0.1            # structure loss temperature on cosine similarities
     paired_target: bool = False # the oracle: also train on target pairs
+    amp: bool = False           # bfloat16 mixed precision (pays on GPUs with bfloat16 tensor cores)
     seed: int = 0
     device: str = 'auto'
 
@@ -197,10 +201,8 @@ def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.
         if cfg.w_struct > 0:
             l_str = structure_loss(z_ti, z_si, z_st, cfg.k, cfg.tau) + structure_loss(z_tt, z_st, z_si, cfg.k, cfg.tau)
             loss = loss + cfg.w_struct * l_str; rec['struct'] = float(l_str.detach())
-        if not torch.isfinite(loss): raise FloatingPointError(f"AEIR: loss is {float(loss)} at epoch {ep + 1}, iteration {it}")
-        nets.opt.zero_grad(set_to_none=True); loss.backward()
-        nn.utils.clip_grad_norm_([*nets.enc_img.parameters(), *nets.enc_txt.parameters()], cfg.grad_clip)
-        nets.opt.step()
+        check_finite({k: v for k, v in rec.items() if not k.startswith('acc')}, f'iteration {it + 1}')
+        optimizer_step(nets.opt, loss, cfg.grad_clip)
         if cfg.use_grl and cfg.w_adv > 0: nets.opt_D.step()
         for k, v in rec.items(): sums[k] = sums.get(k, 0.0) + v
     return {k: v / max(1, n // bs) for k, v in sums.items()}
@@ -211,12 +213,13 @@ def _paired(d: CrossModalData):
     p = d.txt2img >= 0
     return d.x_img[d.txt2img[p]], d.x_txt[p]
 
-def aeir_fit(self: AEIR, data: TransferData, progress: bool = True) -> AEIR:
-    "Train on the source pairs and the unpaired target sets (the target's pairs only for the oracle)."
-    from tqdm.auto import tqdm
+def aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=None, resume: bool = False) -> AEIR:
+    """Train on the source pairs and the unpaired target sets (the target's pairs only for the oracle). With `state_path`,
+    a state file is written there after every epoch; `resume=True` continues from it."""
     cfg = self.config
-    dev = self.device = pick_device(cfg.device)
-    g = seed_everything(cfg.seed)
+    signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_source=data.source.n_txt)
+    loop = TrainLoop(cfg.seed, cfg.device, 'AEIR', progress, cfg.amp, state_path, resume, signature=signature)
+    dev = self.device = loop.device
     src, tgt = data.source, data.target_train
     self.stats = {}
     for m in ('img', 'txt'):
@@ -228,10 +231,8 @@ def aeir_fit(self: AEIR, data: TransferData, progress: bool = True) -> AEIR:
     t_img, t_txt = norm(tgt.x_img, 'img'), norm(tgt.x_txt, 'txt')
     pairs = tuple(norm(x, m) for x, m in zip(_paired(tgt), ('img', 'txt'))) if cfg.paired_target else None
     self.nets = _AEIRNets(src.x_img.shape[1], src.x_txt.shape[1], cfg).to(dev)
-    self.history = []
-    for ep in tqdm(range(cfg.epochs), desc='AEIR', disable=not progress, leave=False):
-        t0 = time.perf_counter()
-        self.history.append(self._epoch(source, t_img, t_txt, pairs, ep, g) | dict(epoch=ep + 1, seconds=time.perf_counter() - t0))
+    parts = dict(nets=self.nets, opt=self.nets.opt, opt_D=self.nets.opt_D)
+    self.history = loop.run(lambda ep: self._epoch(source, t_img, t_txt, pairs, ep, loop.g), cfg.epochs, parts)['history']
     return self
 AEIR.fit = aeir_fit
 
