@@ -47,7 +47,7 @@ def test_modality_classifier_learns_while_features_are_pushed_apart_from_it():
     first = float(modality_adversarial_loss(clf, zi, zt, 1.0).detach())
     for _ in range(50):
         opt.zero_grad(); modality_adversarial_loss(clf, zi, zt, 1.0).backward(); opt.step()
-    assert float(modality_adversarial_loss(clf, zi, zt, 1.0)) < first
+    assert float(modality_adversarial_loss(clf, zi, zt, 1.0).detach()) < first
 
 
 def test_gradient_penalty_zero_for_unit_gradient_critic():

@@ -45,7 +45,8 @@ def test_readme_keeps_the_two_commands():
     assert '<!-- test-command -->\n```sh\nnbdev_test --n_workers 2 && pytest\n```' in text
 
 
-NOTEBOOKS = sorted((ROOT / 'nbs').glob('*.ipynb'))
+NOTEBOOKS = sorted((ROOT / 'nbs').rglob('*.ipynb'))
+NOTEBOOKS = [p for p in NOTEBOOKS if '.ipynb_checkpoints' not in p.parts]
 
 
 def _cells(nb):
@@ -53,7 +54,7 @@ def _cells(nb):
     return json.loads(nb.read_text(encoding='utf-8'))['cells']
 
 
-@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / 'nbs').as_posix())
 def test_markdown_cells_are_markdown_not_commented_code(nb):
     "Guards a bug we had: markdown written with a '# ' comment prefix on every line renders as a wall of headings."
     for c in _cells(nb):
@@ -62,12 +63,18 @@ def test_markdown_cells_are_markdown_not_commented_code(nb):
         assert sum(l.startswith('# ') for l in lines) <= 1, f"{nb.name}: markdown cell with '# '-prefixed lines: {lines[:2]}"
 
 
-@pytest.mark.parametrize('nb', [p for p in NOTEBOOKS if p.name != 'index.ipynb'], ids=lambda p: p.name)
+@pytest.mark.parametrize('nb', [p for p in NOTEBOOKS if p.name != 'index.ipynb'], ids=lambda p: p.relative_to(ROOT / 'nbs').as_posix())
 def test_chapters_open_in_colab_with_a_link_built_from_settings(nb):
     from configparser import ConfigParser
     cfg = ConfigParser(); cfg.read(ROOT / 'settings.ini')
     user, repo, branch = cfg['DEFAULT']['user'], cfg['DEFAULT']['repo'], cfg['DEFAULT']['branch']
-    url = f'https://colab.research.google.com/github/{user}/{repo}/blob/{branch}/nbs/{nb.name}'
+    url = f'https://colab.research.google.com/github/{user}/{repo}/blob/{branch}/nbs/{nb.relative_to(ROOT / "nbs").as_posix()}'
     text = ''.join(''.join(c['source']) for c in _cells(nb)[:3])
     assert url in text, f'{nb.name}: no Open-in-Colab badge linking {url}'
     assert 'google.colab' in text and '#| eval: false' in text and '#| hide' in text
+
+
+def test_sidebar_lists_every_notebook_once():
+    import re
+    listed = re.findall(r'-\s+(\S+\.ipynb)', (ROOT / 'nbs' / 'sidebar.yml').read_text())
+    assert sorted(listed) == sorted(p.relative_to(ROOT / 'nbs').as_posix() for p in NOTEBOOKS)

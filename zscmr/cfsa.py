@@ -16,7 +16,7 @@ from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, TrainLoop)
+                         check_finite, optimizer_step, make_adam, TrainLoop)
 
 # %% auto #0
 __all__ = ['CFSAConfig', 'CFSA', 'fit', 'evaluate', 'save', 'load']
@@ -69,7 +69,7 @@ class _Nets(torch.nn.Module):
         self.synth = CoupledSynthesizer(d_img, d_txt, d_emb, SynthConfig(cfg.d_hidden or 512, cfg.d_noise, cfg.lambda_gp,
                                                                           cfg.lr_gan, cfg.beta1, cfg.shared_noise)) if cfg.synthesis else None
         params = [*self.enc_img.parameters(), *self.enc_txt.parameters(), *self.clf.parameters()]
-        self.opt = torch.optim.Adam(params, lr=cfg.lr_enc, betas=(cfg.beta1, 0.999))
+        self.opt = make_adam(params, cfg.lr_enc, (cfg.beta1, 0.999))
 
 # %% ../nbs/04_cfsa.ipynb #9be9673b
 class CFSA:

@@ -285,12 +285,24 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--data', help='the data to evaluate on (default: the training data)')
     e.add_argument('--format', choices=FORMATS)
     e.add_argument('--cls-emb')
+    b = sub.add_parser('bench', help='the zero-shot benchmark: every method, 5 seeds, DADN and random splits')
+    b.add_argument('dataset', choices=('wikipedia', 'digits'))
+    b.add_argument('--data', help='wikipedia: the folder of the original feature release')
+    b.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
+    b.add_argument('--random-splits', type=int, default=3, help='random 5-class splits besides DADN (default 3)')
+    b.add_argument('--jobs', type=int, default=2, help='worker processes, one torch thread each (default 2)')
+    b.add_argument('--methods', nargs='+', help='a subset of the method names (default: all)')
+    b.add_argument('--out', default='zscmr-bench', help='report folder (default: zscmr-bench)')
     sub.add_parser('info', help='versions, device, and where data is read from')
     return p
 
 # %% ../nbs/08_cli.ipynb #2271888f
 def _dispatch(a) -> None:
     if a.cmd == 'info': print(info()); return
+    if a.cmd == 'bench':
+        from zscmr.benchmark import bench
+        print(bench(a.dataset, a.data, a.out, tuple(a.seeds), a.random_splits, a.jobs, a.methods))
+        print(f"records, tables and figures in {Path(a.out).resolve()}"); return
     if a.cmd == 'demo':
         r = demo(a.out, a.quick, a.device, a.seed)
         print(r['report']); print(f"report, plots, config and checkpoints in {Path(a.out).resolve()}"); return

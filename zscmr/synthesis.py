@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
+from .train import make_adam
+
 # %% auto #0
 __all__ = ['Generator', 'Critic', 'gradient_penalty', 'wgan_gp_critic_loss', 'wgan_generator_loss', 'SynthConfig',
            'CoupledSynthesizer', 'train_synthesizer']
@@ -33,19 +35,52 @@ class Critic(nn.Module):
         "One critic score per (feature, class embedding) row."
         return self.net(torch.cat([x, e], 1)).squeeze(1)
 
+    @property
+    def closed_form(self) -> bool:
+        "Is the network still Linear → LeakyReLU → Linear, so that `input_grad` applies?"
+        kinds = [type(m) for m in self.net] if isinstance(self.net, nn.Sequential) else []
+        return kinds == [nn.Linear, nn.LeakyReLU, nn.Linear]
+
+    def input_grad(self, x: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
+        "∂D/∂x for each row in closed form, W₁ₓᵀ(w₂ ⊙ σ'(h)): differentiable in the weights, no double backward."
+        lin1, act, lin2 = self.net
+        with torch.no_grad(): h = lin1(torch.cat([x, e], 1))
+        slope = torch.where(h > 0, 1.0, act.negative_slope)      # σ' is piecewise constant: no gradient flows through it
+        return (slope * lin2.weight) @ lin1.weight[:, :x.shape[1]]
+
 # %% ../nbs/02_synthesis.ipynb #5e3d8e9e
-def gradient_penalty(D: Critic, real: torch.Tensor, fake: torch.Tensor, e: torch.Tensor) -> torch.Tensor:
-    "Mean (‖∇D(x̂, e)‖ − 1)² at random interpolates x̂ of real and fake features (the condition is not interpolated)."
+def _interpolate(real, fake):
     a = torch.rand(len(real), 1, device=real.device, dtype=real.dtype)
-    x_hat = (a * real + (1 - a) * fake).requires_grad_(True)
-    grad, = torch.autograd.grad(D(x_hat, e).sum(), x_hat, create_graph=True)
+    return a, a * real + (1 - a) * fake
+
+def gradient_penalty(D: Critic, real: torch.Tensor, fake: torch.Tensor, e: torch.Tensor, analytic: bool | None = None) -> torch.Tensor:
+    """Mean (‖∇D(x̂, e)‖ − 1)² at random interpolates x̂ of real and fake features (the condition is not interpolated).
+    `analytic` (default: whenever `D.closed_form`) takes ∇D from `Critic.input_grad` instead of a double backward."""
+    _, x_hat = _interpolate(real, fake)
+    if analytic is None: analytic = isinstance(D, Critic) and D.closed_form
+    if analytic: grad = D.input_grad(x_hat, e)
+    else:
+        x_hat.requires_grad_(True)
+        grad, = torch.autograd.grad(D(x_hat, e).sum(), x_hat, create_graph=True)
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()
+
+def _closed_form_terms(D: Critic, real, fake, e) -> tuple:
+    "E[D(real)] − E[D(fake)] and the penalty with one first-layer pass: h is affine in x, so h(x̂) = a·h(real) + (1 − a)·h(fake)."
+    lin1, act, lin2 = D.net
+    n = len(real)
+    h = lin1(torch.cat([torch.cat([real, fake]), torch.cat([e, e])], 1))
+    s = lin2(act(h)).squeeze(1)
+    a, _ = _interpolate(real, fake)
+    with torch.no_grad(): h_hat = a * h[:n] + (1 - a) * h[n:]
+    grad = (torch.where(h_hat > 0, 1.0, act.negative_slope) * lin2.weight) @ lin1.weight[:, :real.shape[1]]
+    return s[:n].mean() - s[n:].mean(), ((grad.norm(2, dim=1) - 1) ** 2).mean()
 
 def wgan_gp_critic_loss(D: Critic, real, fake, e, lambda_gp: float = 10.0) -> tuple:
     "Critic loss E[D(fake)] − E[D(real)] + λ·GP, and the Wasserstein estimate E[D(real)] − E[D(fake)]."
     fake = fake.detach()
-    w = D(real, e).mean() - D(fake, e).mean()
-    return -w + lambda_gp * gradient_penalty(D, real, fake, e), w.detach()
+    if isinstance(D, Critic) and D.closed_form: w, gp = _closed_form_terms(D, real, fake, e)
+    else: w, gp = D(real, e).mean() - D(fake, e).mean(), gradient_penalty(D, real, fake, e)
+    return -w + lambda_gp * gp, w.detach()
 
 def wgan_generator_loss(D: Critic, fake, e) -> torch.Tensor:
     "Generator loss −E[D(G(e, z), e)]."
@@ -72,8 +107,8 @@ class CoupledSynthesizer(nn.Module):
         self.G_img, self.G_txt = Generator(d_emb, self.d_noise, h, d_img), Generator(d_emb, self.d_noise, h, d_txt)
         self.D_img, self.D_txt = Critic(d_img, d_emb, h), Critic(d_txt, d_emb, h)
         betas = (cfg.beta1, 0.999)
-        self.opt_D = torch.optim.Adam([*self.D_img.parameters(), *self.D_txt.parameters()], lr=cfg.lr, betas=betas)
-        self.opt_G = torch.optim.Adam([*self.G_img.parameters(), *self.G_txt.parameters()], lr=cfg.lr, betas=betas)
+        self.opt_D = make_adam([*self.D_img.parameters(), *self.D_txt.parameters()], cfg.lr, betas)
+        self.opt_G = make_adam([*self.G_img.parameters(), *self.G_txt.parameters()], cfg.lr, betas)
 
     def generate(self, e: torch.Tensor) -> tuple:
         "One synthetic (image, text) feature pair per row of `e`."
@@ -98,7 +133,12 @@ class CoupledSynthesizer(nn.Module):
     def generator_losses(self, e) -> tuple:
         "Adversarial generator loss on fresh samples for `e`, and the samples (for extra loss terms)."
         f_img, f_txt = self.generate(e)
-        return wgan_generator_loss(self.D_img, f_img, e) + wgan_generator_loss(self.D_txt, f_txt, e), (f_img, f_txt)
+        critics = [p for g in self.opt_D.param_groups for p in g['params']]
+        for p in critics: p.requires_grad_(False)          # the critics' weight gradients would be thrown away: skip them
+        try: loss = wgan_generator_loss(self.D_img, f_img, e) + wgan_generator_loss(self.D_txt, f_txt, e)
+        finally:
+            for p in critics: p.requires_grad_(True)
+        return loss, (f_img, f_txt)
 
     def generator_step(self, loss: torch.Tensor):
         "One Adam step of both generators on `loss` (the critics' gradients are discarded)."

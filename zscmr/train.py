@@ -12,8 +12,8 @@ import torch
 
 # %% auto #0
 __all__ = ['seed_everything', 'pick_device', 'save_checkpoint', 'load_checkpoint', 'config_from_dict', 'model_checkpoint',
-           'open_checkpoint', 'check_finite', 'optimizer_step', 'rng_state', 'set_rng_state', 'TrainingInterrupted',
-           'TrainLoop']
+           'open_checkpoint', 'check_finite', 'optimizer_step', 'make_adam', 'rng_state', 'set_rng_state',
+           'TrainingInterrupted', 'TrainLoop']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -107,6 +107,13 @@ def optimizer_step(opt: torch.optim.Optimizer, loss: torch.Tensor, clip: float |
     opt.zero_grad(set_to_none=True); loss.backward()
     if clip: torch.nn.utils.clip_grad_norm_([p for g in opt.param_groups for p in g['params']], clip)
     opt.step()
+
+# %% ../nbs/01a_train.ipynb #4a3bb284
+def make_adam(params, lr: float, betas=(0.9, 0.999)) -> torch.optim.Adam:
+    "Adam over `params`, fused into one kernel per step where this torch build supports it on their device."
+    params = list(params)
+    try: return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
+    except (RuntimeError, TypeError, ValueError): return torch.optim.Adam(params, lr=lr, betas=betas)
 
 # %% ../nbs/01a_train.ipynb #7f7cfbee
 def rng_state(g: torch.Generator | None = None) -> dict:
