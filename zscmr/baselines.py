@@ -85,10 +85,10 @@ class RidgeRegression(_Baseline):
         from sklearn.linear_model import Ridge
         self.norm = _Standardiser().fit(train)
         E = train.cls_emb.numpy()
-        self.models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), E[getattr(train, f'y_{m}').numpy()])
+        models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), E[getattr(train, f'y_{m}').numpy()])
                        for m in ('img', 'txt')}
         # predict(x) = x · coefᵀ + intercept, kept as plain arrays so a checkpoint needs no scikit-learn object
-        self.affine = {m: (np.zeros(r.coef_.shape[1], r.coef_.dtype), r.coef_.T, r.intercept_) for m, r in self.models.items()}
+        self.affine = {m: (np.zeros(r.coef_.shape[1], r.coef_.dtype), r.coef_.T, r.intercept_) for m, r in models.items()}
         return self
 
 # %% ../nbs/05_baselines.ipynb #7c658644
@@ -105,10 +105,10 @@ class CCA(_Baseline):
         if not p.any(): raise DataError("CCA: the training view has no paired image-text items")
         xi, xt = self.norm(train.x_img[train.txt2img[p]], 'img'), self.norm(train.x_txt[p], 'txt')
         k = min(self.n_components, xi.shape[1], xt.shape[1], len(xi) - 1)
-        self.cca = _SkCCA(n_components=k, scale=False, max_iter=1000).fit(xi, xt)
+        cca = _SkCCA(n_components=k, scale=False, max_iter=1000).fit(xi, xt)
         # canonical variates = (x − mean) · rotation
         self.affine = {m: (x.mean(0), rot, np.zeros(rot.shape[1], rot.dtype))
-                       for m, x, rot in (('img', xi, self.cca.x_rotations_), ('txt', xt, self.cca.y_rotations_))}
+                       for m, x, rot in (('img', xi, cca.x_rotations_), ('txt', xt, cca.y_rotations_))}
         return self
 
 # %% ../nbs/05_baselines.ipynb #0a3cf25a

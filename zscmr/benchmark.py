@@ -15,6 +15,7 @@ from .data import (CrossModalData, DataError, ZeroShotSplit, load_wikipedia, loa
 from .metrics import zero_shot_report, average_precisions, precision_at_k, pr_curve
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
+from .train import machine, versions
 
 # %% auto #0
 __all__ = ['TABLE_KEYS', 'SHOWN', 'benchmark_splits', 'benchmark_methods', 'score', 'load_spec', 'run_benchmark', 'per_seed',
@@ -204,8 +205,7 @@ SHOWN = ('CFSA', 'ablation: no synthesis (MLP regression)', 'f-CLSWGAN-like (ind
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
           methods=None, progress: bool = True) -> str:
     "Run the benchmark on 'wikipedia' (folder `data`) or 'digits'; write the report folder `out`; return the tables."
-    import platform, matplotlib.pyplot as plt
-    from zscmr.cli import machine, versions
+    import matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if dataset == 'wikipedia':

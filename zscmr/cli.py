@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_cli.ipynb #4a9a7c72
 from __future__ import annotations
-import argparse, csv, dataclasses, json, os, platform, sys, time
+import argparse, csv, dataclasses, json, os, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,15 +14,15 @@ import torch
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
 from .metrics import pr_curve
-from .train import pick_device, config_from_dict, TrainingInterrupted
+from .train import pick_device, config_from_dict, machine, versions
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .transfer import AEIR, AEIRConfig, class_disjoint
 
 # %% auto #0
 __all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'TRANSFER_VARIANTS', 'load_any', 'RidgeSettings',
-           'CCASettings', 'read_config', 'machine', 'build_model', 'train_run', 'markdown_table', 'write_table',
-           'eval_run', 'plot_pr_curves', 'plot_history', 'versions', 'demo', 'info', 'main']
+           'CCASettings', 'read_config', 'build_model', 'train_run', 'markdown_table', 'write_table', 'eval_run',
+           'plot_pr_curves', 'plot_history', 'demo', 'info', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -60,14 +60,6 @@ def read_config(path) -> dict:
 ZERO_SHOT_KEYS = ('unseen_i2t', 'unseen_t2i', 'unseen_avg', 'seen_avg', 'gzsl_avg')
 TRANSFER_KEYS = ('i2t_r1', 'i2t_r5', 'i2t_r10', 't2i_r1', 't2i_r5', 't2i_r10', 'rsum', 'i2t_medr', 't2i_medr')
 METHODS = ('cfsa', 'aeir', 'regression', 'cca')
-
-def machine() -> str:
-    "The device torch trains on here, in words."
-    if torch.cuda.is_available(): return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})"
-    model = platform.processor()
-    try: model = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): pass
-    return f"{model or platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 def _class_list(text):
     "'0,2,4' or 'three,seven' or a list → a list of ints and names (None stays None)."
@@ -200,13 +192,6 @@ def _save_demo_plots(out, zs_models, data, split, cfsa, aeir):
     fig.savefig(out/'aeir_training.png', dpi=120, bbox_inches='tight'); plt.close(fig)
 
 # %% ../nbs/08_cli.ipynb #de3f45ee
-def versions() -> dict:
-    "Versions of zscmr and the libraries it computes with."
-    import sklearn, scipy
-    from zscmr import __version__
-    return dict(zscmr=__version__, python=platform.python_version(), torch=torch.__version__, numpy=np.__version__,
-                scipy=scipy.__version__, sklearn=sklearn.__version__)
-
 def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int = 0, progress: bool = True) -> dict:
     "Run the demo (see above); write the report folder `out`; return both tables."
     from tqdm.auto import tqdm

@@ -4,16 +4,16 @@
 
 # %% ../nbs/01a_train.ipynb #6958d871
 from __future__ import annotations
-import copy, os, random, tempfile, time
+import copy, os, platform, random, tempfile, time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'pick_device', 'save_checkpoint', 'load_checkpoint', 'config_from_dict', 'model_checkpoint',
-           'open_checkpoint', 'check_finite', 'optimizer_step', 'make_adam', 'rng_state', 'set_rng_state',
-           'TrainingInterrupted', 'TrainLoop']
+__all__ = ['seed_everything', 'pick_device', 'machine', 'versions', 'save_checkpoint', 'load_checkpoint', 'config_from_dict',
+           'model_checkpoint', 'open_checkpoint', 'check_finite', 'optimizer_step', 'make_adam', 'rng_state',
+           'set_rng_state', 'TrainingInterrupted', 'TrainLoop']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -34,6 +34,22 @@ def pick_device(device: str | torch.device = 'auto') -> torch.device:
     if d.type == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()):
         raise RuntimeError(f"device {device!r}: MPS is not available here")
     return d
+
+# %% ../nbs/01a_train.ipynb #220f4984
+def machine() -> str:
+    "The device torch trains on here, in words."
+    if torch.cuda.is_available(): return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})"
+    model = platform.processor()
+    try: model = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): pass
+    return f"{model or platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+
+def versions() -> dict:
+    "Versions of zscmr and the libraries it computes with."
+    import sklearn, scipy
+    from zscmr import __version__
+    return dict(zscmr=__version__, python=platform.python_version(), torch=torch.__version__, numpy=np.__version__,
+                scipy=scipy.__version__, sklearn=sklearn.__version__)
 
 # %% ../nbs/01a_train.ipynb #7361ac40
 def save_checkpoint(state: dict, path) -> Path:
