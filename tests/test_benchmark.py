@@ -55,3 +55,12 @@ def test_wikipedia_preprocessing_is_chosen_on_validation_classes(shared_data):
     best, scores = choose_preprocess(shared_data / 'wikipedia_svcl', seeds=(0, 1))
     assert set(scores) == {'sqrt', 'None'} and str(best) == max(scores, key=scores.get)
     assert all(0.2 < v < 1 for v in scores.values())
+
+
+def test_figures_are_redrawn_from_a_report_folder(tmp_path):
+    from zscmr.benchmark import bench_figures
+    assert main(['bench', 'digits', '--seeds', '0', '--random-splits', '0', '--jobs', '1', '--out', str(tmp_path),
+                 '--methods', 'ridge regression (DeViSE-style)']) == 0
+    for f in ('pr_curves.png', 'class_ap.png'): (tmp_path / f).unlink()
+    written = bench_figures(tmp_path)
+    assert [p.name for p in written] == ['pr_curves.png', 'class_ap.png'] and all(p.stat().st_size > 1000 for p in written)

@@ -16,11 +16,12 @@ from .metrics import zero_shot_report, average_precisions, precision_at_k, pr_cu
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .train import machine, versions
+from .plotting import subplots, plot_pr as _plot_pr, plot_bars, tsne, scatter_groups, class_colors, MARKERS, use_style
 
 # %% auto #0
 __all__ = ['TABLE_KEYS', 'SHOWN', 'benchmark_splits', 'benchmark_methods', 'score', 'load_spec', 'run_benchmark', 'per_seed',
            'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_pr', 'plot_class_ap',
-           'plot_real_vs_synthetic', 'bench']
+           'plot_real_vs_synthetic', 'bench_figures', 'bench']
 
 # %% ../nbs/07_benchmarks.ipynb #afd601c2
 def benchmark_splits(data: CrossModalData, n_random: int = 3, n_val: int = 2) -> dict:
@@ -148,64 +149,74 @@ def choose_preprocess(folder, options=('sqrt', None), seeds=(0, 1, 2, 3, 4)) -> 
 
 # %% ../nbs/07_benchmarks.ipynb #c54b0fa1
 def plot_pr(records: list, methods, split: str = 'dadn', seed: int = 0):
-    "Precision–recall curves of `methods` on one split and seed, both directions."
-    import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    "Precision–recall curves of `methods` on one split and seed: image→text left, text→image right."
+    fig, axes = subplots(2, width=5, height=4, sharey=True)
     for ax, d, title in zip(axes, ('i2t', 't2i'), ('image → text', 'text → image')):
+        curves = {}
         for m in methods:
             r = next(r for r in records if r['method'] == m and r['split'] == split and r['seed'] == seed)
-            ax.plot(np.linspace(0, 1, len(r[f'pr_{d}'])), r[f'pr_{d}'], marker='.', label=m)
-        ax.set(title=f'{title} ({split} split, seed {seed})', xlabel='recall'); ax.grid(alpha=.3)
-    axes[0].set_ylabel('interpolated precision'); axes[1].legend(fontsize=8)
+            curves[m] = {d: (np.linspace(0, 1, len(r[f'pr_{d}'])), r[f'pr_{d}'])}
+        _plot_pr(curves, ax, f'{title} ({split} split, seed {seed})')
+    axes[0].legend().remove()
     return fig
 
 def plot_class_ap(records: list, methods, class_names, split: str = 'dadn'):
     "Per-unseen-class AP (mean of both directions, mean over seeds) on one split, one bar group per class."
-    import matplotlib.pyplot as plt
     runs = [r for r in records if r['split'] == split]
     classes = runs[0]['unseen']
-    fig, ax = plt.subplots(figsize=(10, 3.5))
-    w = 0.8 / len(methods)
-    for j, m in enumerate(methods):
-        ap = [np.mean([(r['class_ap_i2t'][i] + r['class_ap_t2i'][i]) / 2 for r in runs if r['method'] == m]) for i in range(len(classes))]
-        ax.bar(np.arange(len(classes)) + j * w, ap, w, label=m)
-    ax.set_xticks(np.arange(len(classes)) + 0.4 - w / 2, [class_names[c] for c in classes])
-    ax.set(ylabel='AP (both directions)', title=f'per-class AP, unseen classes ({split} split)'); ax.legend(fontsize=8); ax.grid(alpha=.3, axis='y')
+    ap = {m: [np.mean([(r['class_ap_i2t'][i] + r['class_ap_t2i'][i]) / 2 for r in runs if r['method'] == m])
+              for i in range(len(classes))] for m in methods}
+    fig, ax = subplots(width=10, height=3.5)
+    plot_bars(ap, [class_names[c] for c in classes], ax, 'AP (both directions)', f'per-class AP, unseen classes ({split} split)')
     return fig
 
 # %% ../nbs/07_benchmarks.ipynb #b029bc48
 def plot_real_vs_synthetic(model: CFSA, data: CrossModalData, split: ZeroShotSplit, n: int = 80, seed: int = 0):
     "t-SNE of real (dots) and synthetic (crosses) unseen-class features, per modality, coloured by class."
-    import matplotlib.pyplot as plt
-    from sklearn.manifold import TSNE
     if model.nets is None or model.nets.synth is None: raise ValueError("plot_real_vs_synthetic: needs a fitted CFSA with synthesis")
     v = zero_shot_views(data, split)['gallery']
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         torch.manual_seed(seed)
         f_img, f_txt, y_syn = model.nets.synth.sample(data.cls_emb[split.unseen].to(model.device), n)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, axes = subplots(2, width=5.5, height=4.5)
+    colors = class_colors(len(split.unseen))
     for ax, m, fake in zip(axes, ('img', 'txt'), (f_img, f_txt)):
         x, y = getattr(v, f'x_{m}'), getattr(v, f'y_{m}')
         keep = torch.randperm(len(x), generator=g)[:n * len(split.unseen)]
         real = model._standardise(x[keep], m).cpu().numpy()
-        pts = TSNE(2, init='pca', perplexity=30, random_state=seed).fit_transform(np.concatenate([real, fake.cpu().numpy()]))
-        for k, c in enumerate(split.unseen):
-            rm, fm = (y[keep] == c).numpy(), (y_syn == k).cpu().numpy()
-            ax.scatter(*pts[:len(real)][rm].T, s=8, color=f'C{k}', label=f'{data.class_names[c]} (real)')
-            ax.scatter(*pts[len(real):][fm].T, s=14, marker='x', color=f'C{k}', alpha=.6)
-        ax.set(title=f"{'image' if m == 'img' else 'text'} features: real (•) vs synthetic (×), unseen classes", xticks=[], yticks=[])
-    axes[1].legend(fontsize=7, markerscale=1.5)
+        pts = tsne(np.concatenate([real, fake.cpu().numpy()]), seed)
+        is_real = np.arange(len(pts)) < len(real)
+        y_all = np.concatenate([y[keep].numpy(), np.asarray(split.unseen)[y_syn.cpu().numpy()]])
+        groups = [(is_real & (y_all == c), data.class_names[c], col, MARKERS['real']) for c, col in zip(split.unseen, colors)]
+        groups += [(~is_real & (y_all == c), data.class_names[c], col, MARKERS['synthetic']) for c, col in zip(split.unseen, colors)]
+        scatter_groups(ax, pts, groups)
+        ax.set_title(f"{'image' if m == 'img' else 'text'} features: real (•) vs synthetic (×), unseen classes")
+    axes[1].legend(markerscale=1.5)
     return fig
 
 # %% ../nbs/07_benchmarks.ipynb #3c7574c3
 SHOWN = ('CFSA', 'ablation: no synthesis (MLP regression)', 'f-CLSWGAN-like (independent WGAN-GPs)',
          'ridge regression (DeViSE-style)', 'CCA')
 
+def bench_figures(out, records: list | None = None, class_names=None) -> list:
+    "Draw a report folder's figures (PR curves, per-class AP) from `records` or from its records.json; return the files."
+    import matplotlib.pyplot as plt
+    out = Path(out)
+    if records is None:
+        saved = json.loads((out/'records.json').read_text())
+        records, class_names = saved['records'], load_spec(saved['meta']['spec']).class_names
+    shown = [m for m in SHOWN if any(r['method'] == m for r in records)]
+    if not shown: return []
+    use_style()
+    seed = min(r['seed'] for r in records)
+    for name, fig in (('pr_curves.png', plot_pr(records, shown, 'dadn', seed)), ('class_ap.png', plot_class_ap(records, shown, class_names))):
+        fig.savefig(out/name); plt.close(fig)
+    return [out/'pr_curves.png', out/'class_ap.png']
+
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
           methods=None, progress: bool = True) -> str:
     "Run the benchmark on 'wikipedia' (folder `data`) or 'digits'; write the report folder `out`; return the tables."
-    import matplotlib.pyplot as plt
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if dataset == 'wikipedia':
@@ -224,7 +235,6 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
                 jobs=jobs, wall_seconds=round(time.perf_counter() - t0, 1))
     (out/'records.json').write_text(json.dumps(dict(meta=meta, records=records), indent=1))
     names = lambda cs: ', '.join(data_.class_names[c] for c in cs)
-    shown = [m for m in SHOWN if m in dadn]
     text = (f"{dataset}: mAP@all (z-scored cosine), mean ± std over seeds {list(seeds)}; preprocessing: {prep} "
             f"(validation mAP of ridge: {prep_scores}); {machine()}, {jobs} jobs of 1 thread; {meta['wall_seconds']:.0f} s in all\n\n"
             f"DADN split (unseen: {names(splits['dadn'](seeds[0]).unseen)}):\n\n{summary_markdown(dadn)}\n\n"
@@ -232,7 +242,5 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
             + (f"Average over {n_random} random 5-class splits ({'; '.join(names(f(seeds[0]).unseen) for k, f in splits.items() if k != 'dadn')}):\n\n"
                f"{summary_markdown(rand)}\n\nCFSA beats: {verdict(rand) if 'CFSA' in rand else 'n/a'}\n" if n_random else ''))
     (out/'tables.md').write_text(text)
-    if shown:
-        fig = plot_pr(records, shown, 'dadn', seeds[0]); fig.savefig(out/'pr_curves.png', dpi=120, bbox_inches='tight'); plt.close(fig)
-        fig = plot_class_ap(records, shown, data_.class_names); fig.savefig(out/'class_ap.png', dpi=120, bbox_inches='tight'); plt.close(fig)
+    bench_figures(out, records, data_.class_names)
     return text

@@ -18,11 +18,12 @@ from .train import pick_device, config_from_dict, machine, versions
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .transfer import AEIR, AEIRConfig, class_disjoint
+from .plotting import subplots, plot_pr, plot_history, use_style
 
 # %% auto #0
 __all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'TRANSFER_VARIANTS', 'load_any', 'RidgeSettings',
            'CCASettings', 'read_config', 'build_model', 'train_run', 'markdown_table', 'write_table', 'eval_run',
-           'plot_pr_curves', 'plot_history', 'demo', 'info', 'main']
+           'plot_pr_curves', 'demo', 'info', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -152,44 +153,29 @@ def _slug(name): return ''.join(c if c.isalnum() else '_' for c in name.lower())
 
 # %% ../nbs/08_cli.ipynb #4b340b79
 def plot_pr_curves(models: dict, data: CrossModalData, split: ZeroShotSplit, ax=None):
-    "Unseen-class precision–recall curves, image→text (solid) and text→image (dashed), one colour per model."
-    import matplotlib.pyplot as plt
+    "Unseen-class precision–recall curves of fitted `models` (name → model): image→text solid, text→image dashed."
     v = zero_shot_views(data, split); q, g = v['query'], v['gallery']
-    ax = ax or plt.subplots(figsize=(5, 4))[1]
-    for k, (name, m) in enumerate(models.items()):
-        r, p = pr_curve(m.embed(q.x_img, 'img'), m.embed(g.x_txt, 'txt'), q.y_img, g.y_txt)
-        ax.plot(r, p, '-', color=f'C{k}', label=f'{name}, image→text')
-        r, p = pr_curve(m.embed(q.x_txt, 'txt'), m.embed(g.x_img, 'img'), q.y_txt, g.y_img)
-        ax.plot(r, p, '--', color=f'C{k}', label=f'{name}, text→image')
-    ax.set(xlabel='recall', ylabel='interpolated precision', title='unseen classes', ylim=(0, 1.02))
-    ax.legend(fontsize=7); ax.grid(alpha=.3)
-    return ax
-
-def plot_history(history: list, keys, ax=None, title=''):
-    "Per-epoch curves of `keys` from a model's `history` (records missing a key are skipped)."
-    import matplotlib.pyplot as plt
-    ax = ax or plt.subplots(figsize=(5, 3))[1]
-    for k in keys:
-        pts = [(i + 1, r[k]) for i, r in enumerate(history) if k in r]
-        if pts: ax.plot(*zip(*pts), marker='.', label=k)
-    ax.set(xlabel='epoch', title=title); ax.legend(fontsize=7); ax.grid(alpha=.3)
-    return ax
+    curves = {name: dict(i2t=pr_curve(m.embed(q.x_img, 'img'), m.embed(g.x_txt, 'txt'), q.y_img, g.y_txt),
+                         t2i=pr_curve(m.embed(q.x_txt, 'txt'), m.embed(g.x_img, 'img'), q.y_txt, g.y_img))
+              for name, m in models.items()}
+    return plot_pr(curves, ax, 'unseen classes')
 
 # %% ../nbs/08_cli.ipynb #446e339e
 def _save_demo_plots(out, zs_models, data, split, cfsa, aeir):
-    import matplotlib; import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt
+    use_style()
     ax = plot_pr_curves({k: zs_models[k] for k in ('CFSA', 'ridge regression')}, data, split)
-    ax.figure.savefig(out/'pr_curves.png', dpi=120, bbox_inches='tight'); plt.close(ax.figure)
+    ax.figure.savefig(out/'pr_curves.png'); plt.close(ax.figure)
     sel = [r for r in cfsa.history if not r.get('refit')]
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.2))
+    fig, axes = subplots(3, height=3.2)
     plot_history(sel, ('critic', 'generator'), axes[0], 'CFSA: WGAN-GP losses (selection run)')
     plot_history(sel, ('real', 'syn', 'align', 'cycle'), axes[1], 'CFSA: encoder losses')
     plot_history(sel, ('val_avg',), axes[2], f'CFSA: validation mAP (best epoch {cfsa.best_epoch})')
-    fig.savefig(out/'cfsa_training.png', dpi=120, bbox_inches='tight'); plt.close(fig)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
+    fig.savefig(out/'cfsa_training.png'); plt.close(fig)
+    fig, axes = subplots(2, height=3.2)
     plot_history(aeir.history, ('vse', 'adv', 'struct'), axes[0], 'AEIR: losses')
     plot_history(aeir.history, ('acc_img', 'acc_txt'), axes[1], 'AEIR: discriminator accuracy (0.5 = confused)')
-    fig.savefig(out/'aeir_training.png', dpi=120, bbox_inches='tight'); plt.close(fig)
+    fig.savefig(out/'aeir_training.png'); plt.close(fig)
 
 # %% ../nbs/08_cli.ipynb #de3f45ee
 def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int = 0, progress: bool = True) -> dict:

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
+
 # %% auto #0
 __all__ = ['DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz', 'load_cls_emb', 'load_mat',
            'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits', 'embed_class_names',
@@ -461,33 +463,27 @@ def split_summary(data: CrossModalData, split: ZeroShotSplit) -> dict:
 
 # %% ../nbs/00_data.ipynb #396b4a94
 def plot_split_counts(data: CrossModalData, split: ZeroShotSplit, ax=None):
-    "Bar chart of image counts per class in the train, validation and unseen views."
-    import matplotlib.pyplot as plt
+    "Stacked bars of image counts per class in the train, validation and unseen views."
     v = zero_shot_views(data, split)
     names = [k for k in ('train', 'val_gallery', 'val_query', 'gallery', 'query') if k in v]
     counts = np.stack([np.bincount(v[k].y_img.numpy(), minlength=data.n_classes) if not data.multilabel
                        else v[k].y_img.sum(0).numpy() for k in names])
-    ax = ax or plt.subplots(figsize=(8, 3))[1]
+    ax = ax if ax is not None else subplots(width=8, height=3)[1]
     bottom = np.zeros(data.n_classes)
     for k, c in zip(names, counts): ax.bar(data.class_names, c, bottom=bottom, label=k); bottom += c
-    ax.set_ylabel('images'); ax.set_title(f'items per class and view — {split.rule}'); ax.legend(fontsize=8, ncol=len(names))
+    ax.set_ylabel('images'); ax.set_title(f'items per class and view — {split.rule}'); ax.legend(ncol=len(names))
     return ax
 
 # %% ../nbs/00_data.ipynb #1174d874
 def plot_tsne_modalities(data: CrossModalData, split: ZeroShotSplit, n: int = 600, seed: int = 0):
-    "t-SNE of a sample of each modality, unseen classes coloured and seen classes grey."
-    import matplotlib.pyplot as plt
-    from sklearn.manifold import TSNE
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    "t-SNE of a sample of each modality: unseen classes in colour, seen classes grey."
+    fig, axes = subplots(2, width=5, height=4)
     idx = np.random.default_rng(seed).choice(data.n_img, size=min(n, data.n_img), replace=False)
     y = data.y_img[idx].numpy()
-    unseen = np.isin(y, split.unseen)
+    groups = [(~np.isin(y, split.unseen), 'seen classes', ROLE_COLORS['seen'], 'o')]
+    groups += [(y == c, data.class_names[c], col, 'o') for c, col in zip(split.unseen, class_colors(len(split.unseen)))]
     for ax, mod in zip(axes, ('img', 'txt')):
-        x = getattr(data, f'x_{mod}')[idx].numpy()
-        p = TSNE(2, init='pca', perplexity=30, random_state=seed).fit_transform((x - x.mean(0)) / (x.std(0) + 1e-6))
-        ax.scatter(*p[~unseen].T, c='lightgrey', s=6, label='seen')
-        for c in split.unseen:
-            m = y == c; ax.scatter(*p[m].T, s=6, label=data.class_names[c])
-        ax.set_title(f'{mod} features'); ax.set_xticks([]); ax.set_yticks([])
-    axes[1].legend(fontsize=7, markerscale=2, loc='best')
+        scatter_groups(ax, tsne(getattr(data, f'x_{mod}')[idx].numpy(), seed), groups, size=6)
+        ax.set_title(f"{'image' if mod == 'img' else 'text'} features")
+    axes[1].legend(markerscale=2)
     return fig
