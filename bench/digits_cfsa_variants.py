@@ -40,10 +40,15 @@ def main():
     a = ap.parse_args()
     with ProcessPoolExecutor(a.jobs) as ex:
         runs = list(ex.map(one, [(n, s) for n in VARIANTS for s in a.seeds]))
-    print('| variant | validation mAP | unseen avg mAP |\n|---|---|---|')
+    print('| variant | validation mAP | unseen avg mAP | best epoch | seconds |\n|---|---|---|---|---|')
+    val, unseen = ({n: [r[k] for r in runs if r['name'] == n] for n in VARIANTS} for k in ('val', 'unseen_avg'))
     for n in VARIANTS:
-        v, t = ([r[k] for r in runs if r['name'] == n] for k in ('val', 'unseen_avg'))
-        print(f'| {n} | {np.mean(v):.3f} ± {np.std(v):.3f} | {np.mean(t):.3f} ± {np.std(t):.3f} |')
+        ep, sec = ([r[k] for r in runs if r['name'] == n] for k in ('best_epoch', 'seconds'))
+        print(f'| {n} | {np.mean(val[n]):.4f} ± {np.std(val[n]):.3f} | {np.mean(unseen[n]):.3f} ± {np.std(unseen[n]):.3f} '
+              f'| {np.mean(ep):.0f} | {np.mean(sec):.0f} |')
+    pearson = lambda a, b: float(np.corrcoef(a, b)[0, 1])
+    print(f"Pearson(validation, unseen): {pearson([np.mean(v) for v in val.values()], [np.mean(u) for u in unseen.values()]):+.2f} "
+          f"over the variant means, {pearson(sum(val.values(), []), sum(unseen.values(), [])):+.2f} over all runs")
     Path(a.out).write_text(json.dumps(dict(machine=f'{platform.machine()} CPU, {a.jobs} jobs of 1 thread',
                                            torch=torch.__version__, runs=runs), indent=1))
 

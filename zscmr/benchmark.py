@@ -210,9 +210,10 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
     if not shown: return []
     use_style()
     seed = min(r['seed'] for r in records)
+    files = []
     for name, fig in (('pr_curves.png', plot_pr(records, shown, 'dadn', seed)), ('class_ap.png', plot_class_ap(records, shown, class_names))):
-        fig.savefig(out/name); plt.close(fig)
-    return [out/'pr_curves.png', out/'class_ap.png']
+        fig.savefig(out/name); plt.close(fig); files.append(out/name)
+    return files
 
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
           methods=None, progress: bool = True) -> str:
