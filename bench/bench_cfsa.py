@@ -3,7 +3,7 @@ pairs (+693 test), 10 classes, DADN split with 2 validation classes. Random feat
 speed, not accuracy. Reports the mean time per epoch and the time to the selected model (the whole fit: the selection run,
 which must see every epoch to know the best, plus the refit on all seen classes), and peak memory (process peak RSS on CPU; torch's peak allocated memory on GPU).
 
-Usage: python bench/bench_cfsa.py [--device cpu|cuda] [--epochs 40] [--d-hidden 512]
+Usage: python bench/bench_cfsa.py [--device cpu|cuda] [--epochs 40] [--d-hidden 512] [--amp]
 """
 import argparse, json, platform, resource, time
 
@@ -31,6 +31,7 @@ def main():
     ap.add_argument('--device', default='cpu')
     ap.add_argument('--epochs', type=int, default=40)
     ap.add_argument('--d-hidden', type=int, default=512)
+    ap.add_argument('--amp', action='store_true', help='bfloat16 autocast (CFSAConfig.amp)')
     a = ap.parse_args()
     data = wikipedia_shaped()
     split = split_dadn(data, n_val=2, seed=0)
@@ -38,14 +39,14 @@ def main():
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    m = CFSA(CFSAConfig(epochs=a.epochs, d_hidden=a.d_hidden, device=a.device)).fit(data, split, progress=False)
+    m = CFSA(CFSAConfig(epochs=a.epochs, d_hidden=a.d_hidden, device=a.device, amp=a.amp)).fit(data, split, progress=False)
     total = time.perf_counter() - t0
     sel = [h for h in m.history if not h.get('refit')]
     ref = [h for h in m.history if h.get('refit')]
     peak = (torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == 'cuda'
             else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
     machine = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{platform.machine()} CPU, {torch.get_num_threads()} torch threads'
-    row = dict(machine=machine, device=a.device, d_hidden=a.d_hidden, epochs=a.epochs, best_epoch=m.best_epoch,
+    row = dict(machine=machine, device=a.device, d_hidden=a.d_hidden, epochs=a.epochs, amp=a.amp, best_epoch=m.best_epoch,
                s_per_epoch_selection=round(float(np.mean([h['seconds'] for h in sel])), 3),
                s_per_epoch_refit=round(float(np.mean([h['seconds'] for h in ref])), 3) if ref else None,
                s_to_selected_model=round(total, 1), peak_mb=round(peak, 1))

@@ -4,7 +4,10 @@ Each variant is trained with 5 seeds exactly as `zscmr bench digits` trains CFSA
 classes among the 5 seen ones). We record the best validation mAP (held-out seen classes, what a user may select on)
 and, for the record only, the unseen-class average mAP. A variant may be adopted only if its validation mAP is better.
 
-Usage: python bench/digits_cfsa_variants.py [--jobs 2] [--out bench/results/digits_cfsa_variants.json]
+'amp (bfloat16)' is not a tuning candidate: it checks that mixed precision (a speed option) leaves the numbers alone.
+
+Usage: python bench/digits_cfsa_variants.py [--jobs 2] [--variants NAME ...] [--out bench/results/digits_cfsa_variants.json]
+(--variants runs a subset and merges its runs into --out, replacing earlier runs of the same variant and seed)
 """
 import argparse, json, platform, time
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +21,9 @@ from zscmr.cfsa import CFSA, CFSAConfig
 
 VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3.0), 'n_syn 256': dict(n_syn=256),
             'w_cycle 1': dict(w_cycle=1.0), 'dropout 0.5': dict(dropout=0.5),
-            'lr 3e-4, 80 epochs': dict(lr_gan=3e-4, lr_enc=3e-4, epochs=80), 'd_hidden 256': dict(d_hidden=256)}
+            'lr 3e-4, 80 epochs': dict(lr_gan=3e-4, lr_enc=3e-4, epochs=80), 'd_hidden 256': dict(d_hidden=256),
+            'amp (bfloat16)': dict(amp=True)}
+CHECKS = ('amp (bfloat16)',)                                             # not tuning candidates
 
 
 def one(job):
@@ -36,20 +41,28 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     ap.add_argument('--jobs', type=int, default=2)
+    ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS), metavar='NAME')
     ap.add_argument('--out', default='bench/results/digits_cfsa_variants.json')
     a = ap.parse_args()
     with ProcessPoolExecutor(a.jobs) as ex:
-        runs = list(ex.map(one, [(n, s) for n in VARIANTS for s in a.seeds]))
+        runs = list(ex.map(one, [(n, s) for n in a.variants for s in a.seeds]))
+    out = Path(a.out)
+    if out.exists() and set(a.variants) != set(VARIANTS):                # a subset: keep the other variants' runs
+        new = {(r['name'], r['seed']) for r in runs}
+        runs = [r for r in json.loads(out.read_text())['runs'] if (r['name'], r['seed']) not in new] + runs
+    names = [n for n in VARIANTS if any(r['name'] == n for r in runs)]
     print('| variant | validation mAP | unseen avg mAP | best epoch | seconds |\n|---|---|---|---|---|')
-    val, unseen = ({n: [r[k] for r in runs if r['name'] == n] for n in VARIANTS} for k in ('val', 'unseen_avg'))
-    for n in VARIANTS:
+    val, unseen = ({n: [r[k] for r in runs if r['name'] == n] for n in names} for k in ('val', 'unseen_avg'))
+    for n in names:
         ep, sec = ([r[k] for r in runs if r['name'] == n] for k in ('best_epoch', 'seconds'))
         print(f'| {n} | {np.mean(val[n]):.4f} ± {np.std(val[n]):.3f} | {np.mean(unseen[n]):.3f} ± {np.std(unseen[n]):.3f} '
               f'| {np.mean(ep):.0f} | {np.mean(sec):.0f} |')
     pearson = lambda a, b: float(np.corrcoef(a, b)[0, 1])
-    print(f"Pearson(validation, unseen): {pearson([np.mean(v) for v in val.values()], [np.mean(u) for u in unseen.values()]):+.2f} "
-          f"over the variant means, {pearson(sum(val.values(), []), sum(unseen.values(), [])):+.2f} over all runs")
-    Path(a.out).write_text(json.dumps(dict(machine=f'{platform.machine()} CPU, {a.jobs} jobs of 1 thread',
+    tuned = [n for n in names if n not in CHECKS]                       # the correlation is about tuning candidates
+    print(f"Pearson(validation, unseen) over the {len(tuned)} tuning variants: "
+          f"{pearson([np.mean(val[n]) for n in tuned], [np.mean(unseen[n]) for n in tuned]):+.2f} over the variant means, "
+          f"{pearson(sum((val[n] for n in tuned), []), sum((unseen[n] for n in tuned), [])):+.2f} over all runs")
+    out.write_text(json.dumps(dict(machine=f'{platform.machine()} CPU, {a.jobs} jobs of 1 thread',
                                            torch=torch.__version__, runs=runs), indent=1))
 
 

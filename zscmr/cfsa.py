@@ -45,7 +45,7 @@ class CFSAConfig:
     w_adv: float = 0.01          # weight of the modality-adversarial loss (JFSE: 0.01)
     eval_every: int = 2          # epochs between validation evaluations
     refit: bool = True           # retrain on all seen classes for the selected number of epochs
-    amp: bool = False            # bfloat16 mixed precision (pays on GPUs with bfloat16 tensor cores)
+    amp: bool = False            # bfloat16 autocast (pays on GPUs with bf16 tensor cores, CPUs with avx512_bf16/AMX)
     seed: int = 0
     device: str = 'auto'
 

@@ -165,8 +165,10 @@ class TrainLoop:
         self.resume, self.bar, self.progress, self.signature = resume, bar, progress, signature or {}
 
     def autocast(self):
-        "bfloat16 autocast on this device when `amp` is on (no gradient scaler needed for bfloat16); else a no-op."
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+        """bfloat16 autocast on this device when `amp` is on (no gradient scaler needed for bfloat16); else a no-op.
+        The cast cache is off: an epoch updates the weights in place inside this one region, and a cached cast would
+        keep serving the weights of the epoch's first step."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp, cache_enabled=False)
 
 # %% ../nbs/01a_train.ipynb #c47f279d
 def _save_state(self: TrainLoop, parts, epoch, epochs, hist, best):

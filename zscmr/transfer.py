@@ -135,7 +135,7 @@ class AEIRConfig:
     k: int = 3                  # structure loss: source neighbours (AECR: 3)
     tau: float = 0.1            # structure loss temperature on cosine similarities
     paired_target: bool = False # the oracle: also train on target pairs
-    amp: bool = False           # bfloat16 mixed precision (pays on GPUs with bfloat16 tensor cores)
+    amp: bool = False           # bfloat16 autocast (pays on GPUs with bf16 tensor cores, CPUs with avx512_bf16/AMX)
     seed: int = 0
     device: str = 'auto'
 

@@ -1,0 +1,64 @@
+"""The tables in the chapters are copied from result files that bench/ scripts wrote: recompute each row's mean ± std
+from the per-run records and check that the chapter prints exactly that, so a rerun that changes a number cannot
+leave a stale table behind (and a typed-in number cannot pass)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chapter(name: str) -> str:
+    nb = json.loads((ROOT/'nbs'/name).read_text())
+    return '\n'.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'markdown')
+
+
+def cell(values, digits: int = 3) -> str:
+    "mean ± population std, formatted as the bench scripts print it."
+    return f'{np.mean(values):.{digits}f} ± {np.std(values):.3f}'
+
+
+def groups(rows, key):
+    out = {}
+    for r in rows: out.setdefault(r[key], []).append(r)
+    return out
+
+
+def test_digits_cfsa_variants_table_matches_its_results():
+    runs = json.loads((ROOT/'bench/results/digits_cfsa_variants.json').read_text())['runs']
+    text = chapter('04_cfsa.ipynb')
+    for name, rs in groups(runs, 'name').items():
+        row = f"| {cell([r['val'] for r in rs], 4)} | {cell([r['unseen_avg'] for r in rs])} | {np.mean([r['best_epoch'] for r in rs]):.0f} |"
+        assert row in text, f'digits variant {name!r}: the chapter lacks {row!r}'
+    assert len(groups(runs, 'name')) == 9
+
+
+@pytest.mark.parametrize('result, key, cols', [
+    ('wikipedia_cfsa_ideas.json', 'variant', ('val', 'unseen', 'seen')),
+    ('wikipedia_cfsa_variants.json', 'variant', ('val', 'unseen', 'seen')),
+])
+def test_wikipedia_variant_tables_match_their_results(result, key, cols):
+    rows = json.loads((ROOT/'bench/results'/result).read_text())['rows']
+    text = chapter('07_benchmarks.ipynb')
+    for name, rs in groups(rows, key).items():
+        row = f"| {name} | " + ' | '.join(cell([r[c] for r in rs]) for c in cols) + ' |'
+        assert row in text, f'{result}, {name!r}: the chapter lacks {row!r}'
+
+
+def test_cfsa_timings_in_the_chapter_match_their_results():
+    text = chapter('04_cfsa.ipynb')
+    for r in json.loads((ROOT/'bench/results/cfsa_timing_cpu.json').read_text()):
+        row = f"| {r['s_per_epoch_selection']:.2f} | {r['s_per_epoch_refit']:.2f} | {r['s_to_selected_model']:.1f} s |"
+        assert row in text, f"timing of {r['date']} (amp={r['amp']}): the chapter lacks {row!r}"
+
+
+def test_transfer_variants_table_matches_its_results():
+    res = json.loads((ROOT/'bench/results/transfer_variants.json').read_text())['results']
+    text = chapter('06_transfer.ipynb')
+    scenarios = list(res)
+    for v in res[scenarios[0]]:
+        cells = ' | '.join(f"{np.mean(res[s][v]['rsum']):.1f} ± {np.std(res[s][v]['rsum']):.1f}" for s in scenarios)
+        label = v.replace('tau 1, w 10', 'τ 1, weight 10')
+        assert f'| {label} | {cells} |' in text, f'transfer variant {v!r}: the chapter lacks {cells!r}'
