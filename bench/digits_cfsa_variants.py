@@ -22,13 +22,39 @@ from zscmr.cfsa import CFSA, CFSAConfig
 VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3.0), 'n_syn 256': dict(n_syn=256),
             'w_cycle 1': dict(w_cycle=1.0), 'dropout 0.5': dict(dropout=0.5),
             'lr 3e-4, 80 epochs': dict(lr_gan=3e-4, lr_enc=3e-4, epochs=80), 'd_hidden 256': dict(d_hidden=256),
-            'amp (bfloat16)': dict(amp=True)}
+            'amp (bfloat16)': dict(amp=True), 'encoder EMA 0.95': {}, 'encoder EMA 0.99': {}}
 CHECKS = ('amp (bfloat16)',)                                             # not tuning candidates
+EMA = {'encoder EMA 0.95': 0.95, 'encoder EMA 0.99': 0.99}               # rewired below, not CFSAConfig fields
+
+
+def use_encoder_ema(beta):
+    """Polyak averaging, patched into zscmr.cfsa for this process: after every encoder step an exponential moving average
+    of the encoders' weights is updated, and `embed` (hence validation, selection and evaluation) reads the average."""
+    import copy, zscmr.cfsa as C
+    init, step, embed = C._Nets.__init__, C.optimizer_step, C.CFSA.embed
+    def nets_init(self, *a, **k):
+        init(self, *a, **k)
+        self.ema_img, self.ema_txt = (copy.deepcopy(e).requires_grad_(False) for e in (self.enc_img, self.enc_txt))
+        self.opt.ema = self                                              # lets the step find the averages
+    def averaged_step(opt, loss, clip=None):
+        step(opt, loss, clip)
+        n = getattr(opt, 'ema', None)
+        if n is not None:
+            with torch.no_grad():
+                live = [*n.enc_img.parameters(), *n.enc_txt.parameters()]
+                torch._foreach_lerp_([*n.ema_img.parameters(), *n.ema_txt.parameters()], live, 1 - beta)
+    def averaged_embed(self, x, modality):
+        n = self.nets; live = n.enc_img, n.enc_txt
+        n.enc_img, n.enc_txt = n.ema_img, n.ema_txt
+        try: return embed(self, x, modality)
+        finally: n.enc_img, n.enc_txt = live
+    C._Nets.__init__, C.optimizer_step, C.CFSA.embed = nets_init, averaged_step, averaged_embed
 
 
 def one(job):
     name, seed = job
     torch.set_num_threads(1)
+    if name in EMA: use_encoder_ema(EMA[name])
     data = load_spec(('digits',))
     split = benchmark_splits(data, 0)['dadn'](seed)
     t = time.perf_counter()
@@ -44,7 +70,7 @@ def main():
     ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS), metavar='NAME')
     ap.add_argument('--out', default='bench/results/digits_cfsa_variants.json')
     a = ap.parse_args()
-    with ProcessPoolExecutor(a.jobs) as ex:
+    with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per run: patches stay in it
         runs = list(ex.map(one, [(n, s) for n in a.variants for s in a.seeds]))
     out = Path(a.out)
     if out.exists() and set(a.variants) != set(VARIANTS):                # a subset: keep the other variants' runs

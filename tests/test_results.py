@@ -32,7 +32,7 @@ def test_digits_cfsa_variants_table_matches_its_results():
     for name, rs in groups(runs, 'name').items():
         row = f"| {cell([r['val'] for r in rs], 4)} | {cell([r['unseen_avg'] for r in rs])} | {np.mean([r['best_epoch'] for r in rs]):.0f} |"
         assert row in text, f'digits variant {name!r}: the chapter lacks {row!r}'
-    assert len(groups(runs, 'name')) == 9
+    assert len(groups(runs, "name")) == 11
 
 
 @pytest.mark.parametrize('result, key, cols', [
