@@ -7,7 +7,9 @@ and, for the record only, the unseen-class average mAP. A variant may be adopted
 'amp (bfloat16)' is not a tuning candidate: it checks that mixed precision (a speed option) leaves the numbers alone.
 
 Usage: python bench/digits_cfsa_variants.py [--jobs 2] [--variants NAME ...] [--out bench/results/digits_cfsa_variants.json]
-(--variants runs a subset and merges its runs into --out, replacing earlier runs of the same variant and seed)
+(runs are merged into --out, replacing earlier runs of the same variant, seed and CPU model. A GAN's trajectory
+depends on float rounding, which differs between CPU models, so each variant is compared, seed by seed, with the
+default run on the same CPU: the table's Δ columns are those paired differences, mean ± standard error)
 """
 import argparse, json, platform, time
 from concurrent.futures import ProcessPoolExecutor
@@ -22,9 +24,20 @@ from zscmr.cfsa import CFSA, CFSAConfig
 VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3.0), 'n_syn 256': dict(n_syn=256),
             'w_cycle 1': dict(w_cycle=1.0), 'dropout 0.5': dict(dropout=0.5),
             'lr 3e-4, 80 epochs': dict(lr_gan=3e-4, lr_enc=3e-4, epochs=80), 'd_hidden 256': dict(d_hidden=256),
-            'amp (bfloat16)': dict(amp=True), 'encoder EMA 0.95': {}, 'encoder EMA 0.99': {}}
+            'amp (bfloat16)': dict(amp=True), 'encoder EMA 0.95': {}, 'encoder EMA 0.99': {},
+            'centred class embeddings': {}}
 CHECKS = ('amp (bfloat16)',)                                             # not tuning candidates
 EMA = {'encoder EMA 0.95': 0.95, 'encoder EMA 0.99': 0.99}               # rewired below, not CFSAConfig fields
+CENTRED = ('centred class embeddings',)                                 # the data is changed, not the model
+
+
+def centre_class_embeddings(data):
+    """Subtract the mean class embedding (all classes: class embeddings, unlike features, are given for unseen classes in
+    zero-shot learning) and rescale each row to unit length. The digits' descriptions share most of their meaning
+    (mean pairwise cosine 0.67), so the raw targets and the generators' conditions are mostly one common vector."""
+    E = data.cls_emb - data.cls_emb.mean(0)
+    data.cls_emb = E / E.norm(dim=1, keepdim=True)
+    return data
 
 
 def use_encoder_ema(beta):
@@ -51,16 +64,29 @@ def use_encoder_ema(beta):
     C._Nets.__init__, C.optimizer_step, C.CFSA.embed = nets_init, averaged_step, averaged_embed
 
 
+def cpu_model() -> str:
+    "The CPU's model name: float rounding, and so a GAN's trajectory, differs between CPU models."
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
+
 def one(job):
     name, seed = job
     torch.set_num_threads(1)
     if name in EMA: use_encoder_ema(EMA[name])
     data = load_spec(('digits',))
+    if name in CENTRED: data = centre_class_embeddings(data)
     split = benchmark_splits(data, 0)['dadn'](seed)
     t = time.perf_counter()
     m = CFSA(CFSAConfig(seed=seed, **VARIANTS[name])).fit(data, split, progress=False)
     return dict(name=name, seed=seed, val=m.best_val, unseen_avg=m.evaluate(data, split)['unseen_avg'],
-                seconds=time.perf_counter() - t, best_epoch=m.best_epoch)
+                seconds=time.perf_counter() - t, best_epoch=m.best_epoch, cpu=cpu_model())
+
+
+def paired(runs, base, key):
+    "Mean ± standard error of `key` minus the default's, seed by seed (same seed, same CPU)."
+    d = np.array([r[key] - base[r['seed']][key] for r in runs])
+    return f'{d.mean():+.4f} ± {d.std(ddof=1) / len(d) ** .5:.4f}'
 
 
 def main():
@@ -73,23 +99,30 @@ def main():
     with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per run: patches stay in it
         runs = list(ex.map(one, [(n, s) for n in a.variants for s in a.seeds]))
     out = Path(a.out)
-    if out.exists() and set(a.variants) != set(VARIANTS):                # a subset: keep the other variants' runs
-        new = {(r['name'], r['seed']) for r in runs}
-        runs = [r for r in json.loads(out.read_text())['runs'] if (r['name'], r['seed']) not in new] + runs
-    names = [n for n in VARIANTS if any(r['name'] == n for r in runs)]
-    print('| variant | validation mAP | unseen avg mAP | best epoch | seconds |\n|---|---|---|---|---|')
-    val, unseen = ({n: [r[k] for r in runs if r['name'] == n] for n in names} for k in ('val', 'unseen_avg'))
-    for n in names:
-        ep, sec = ([r[k] for r in runs if r['name'] == n] for k in ('best_epoch', 'seconds'))
-        print(f'| {n} | {np.mean(val[n]):.4f} ± {np.std(val[n]):.3f} | {np.mean(unseen[n]):.3f} ± {np.std(unseen[n]):.3f} '
-              f'| {np.mean(ep):.0f} | {np.mean(sec):.0f} |')
+    if out.exists():                                                     # keep earlier runs, replacing same variant, seed, CPU
+        new = {(r['name'], r['seed'], r['cpu']) for r in runs}
+        runs = [r for r in json.loads(out.read_text())['runs'] if (r['name'], r['seed'], r['cpu']) not in new] + runs
+    groups = {}                                                          # (CPU, variant) → runs, in VARIANTS order
+    for r in sorted(runs, key=lambda r: (r['cpu'], list(VARIANTS).index(r['name']), r['seed'])):
+        groups.setdefault((r['cpu'], r['name']), []).append(r)
+    print('| variant | CPU | validation mAP | unseen avg mAP | best epoch | seconds | Δ validation, paired | Δ unseen, paired |\n'
+          '|---|---|---|---|---|---|---|---|')
+    for (cpu, n), rs in groups.items():
+        base = {r['seed']: r for r in groups.get((cpu, 'default'), [])}
+        both = [r for r in rs if r['seed'] in base]
+        val, unseen, ep, sec = ([r[k] for r in rs] for k in ('val', 'unseen_avg', 'best_epoch', 'seconds'))
+        delta = (f'{paired(both, base, "val")} | {paired(both, base, "unseen_avg")}' if n != 'default' and len(both) > 1
+                 else '– | –')
+        print(f'| {n} | {cpu} | {np.mean(val):.4f} ± {np.std(val):.3f} | {np.mean(unseen):.3f} ± {np.std(unseen):.3f} '
+              f'| {np.mean(ep):.0f} | {np.mean(sec):.0f} | {delta} |')
     pearson = lambda a, b: float(np.corrcoef(a, b)[0, 1])
-    tuned = [n for n in names if n not in CHECKS]                       # the correlation is about tuning candidates
-    print(f"Pearson(validation, unseen) over the {len(tuned)} tuning variants: "
-          f"{pearson([np.mean(val[n]) for n in tuned], [np.mean(unseen[n]) for n in tuned]):+.2f} over the variant means, "
-          f"{pearson(sum((val[n] for n in tuned), []), sum((unseen[n] for n in tuned), [])):+.2f} over all runs")
-    out.write_text(json.dumps(dict(machine=f'{platform.machine()} CPU, {a.jobs} jobs of 1 thread',
-                                           torch=torch.__version__, runs=runs), indent=1))
+    tuned = [rs for (cpu, n), rs in groups.items() if n not in CHECKS]  # the correlation is about tuning candidates
+    col = lambda k: [[r[k] for r in rs] for rs in tuned]
+    print(f"Pearson(validation, unseen) over the {len(tuned)} tuning groups (variant, CPU): "
+          f"{pearson([np.mean(v) for v in col('val')], [np.mean(u) for u in col('unseen_avg')]):+.2f} over the group means, "
+          f"{pearson(sum(col('val'), []), sum(col('unseen_avg'), [])):+.2f} over all {sum(map(len, tuned))} runs")
+    out.write_text(json.dumps(dict(machine=f'2-core CPU, {a.jobs} jobs of 1 thread (CPU model per run)',
+                                   torch=torch.__version__, runs=runs), indent=1))
 
 
 if __name__ == '__main__':

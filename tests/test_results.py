@@ -29,10 +29,25 @@ def groups(rows, key):
 def test_digits_cfsa_variants_table_matches_its_results():
     runs = json.loads((ROOT/'bench/results/digits_cfsa_variants.json').read_text())['runs']
     text = chapter('04_cfsa.ipynb')
-    for name, rs in groups(runs, 'name').items():
-        row = f"| {cell([r['val'] for r in rs], 4)} | {cell([r['unseen_avg'] for r in rs])} | {np.mean([r['best_epoch'] for r in rs]):.0f} |"
-        assert row in text, f'digits variant {name!r}: the chapter lacks {row!r}'
-    assert len(groups(runs, "name")) == 11
+    by = groups(runs, 'cpu')
+    for cpu, rs in by.items():
+        for name, vs in groups(rs, 'name').items():
+            row = f"| {cell([r['val'] for r in vs], 4)} | {cell([r['unseen_avg'] for r in vs])} | {np.mean([r['best_epoch'] for r in vs]):.0f} |"
+            assert row in text, f'digits variant {name!r} on {cpu}: the chapter lacks {row!r}'
+            if name == 'default': continue
+            base = {r['seed']: r['val'] for r in rs if r['name'] == 'default'}
+            d = np.array([r['val'] - base[r['seed']] for r in vs])          # paired with the same CPU's default
+            delta = f"| {d.mean():+.4f} ± {d.std(ddof=1) / len(d) ** .5:.4f} |"
+            assert f"{row} {np.mean([r['seconds'] for r in vs]):.0f} {delta}" in text, f'{name!r} on {cpu}: paired Δ {delta!r}'
+    assert sum(len(groups(rs, 'name')) for rs in by.values()) == 13
+    assert all('default' in groups(rs, 'name') for rs in by.values()), 'every CPU needs its own default runs'
+
+
+def test_twenty_seed_table_matches_its_records():
+    from zscmr.benchmark import summarise, summary_markdown
+    rec = json.loads((ROOT/'bench/results/digits_20_seeds/records.json').read_text())
+    assert rec['meta']['seeds'] == list(range(20))
+    assert summary_markdown(summarise(rec['records'], ['dadn'])) in chapter('04_cfsa.ipynb')
 
 
 @pytest.mark.parametrize('result, key, cols', [
