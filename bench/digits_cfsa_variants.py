@@ -25,7 +25,7 @@ VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3
             'w_cycle 1': dict(w_cycle=1.0), 'dropout 0.5': dict(dropout=0.5),
             'lr 3e-4, 80 epochs': dict(lr_gan=3e-4, lr_enc=3e-4, epochs=80), 'd_hidden 256': dict(d_hidden=256),
             'amp (bfloat16)': dict(amp=True), 'encoder EMA 0.95': {}, 'encoder EMA 0.99': {},
-            'centred class embeddings': {}}
+            'centred class embeddings': {}, 'w_syn 0.01 (JFSE)': dict(w_syn=0.01)}
 CHECKS = ('amp (bfloat16)',)                                             # not tuning candidates
 EMA = {'encoder EMA 0.95': 0.95, 'encoder EMA 0.99': 0.99}               # rewired below, not CFSAConfig fields
 CENTRED = ('centred class embeddings',)                                 # the data is changed, not the model

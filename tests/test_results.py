@@ -39,7 +39,7 @@ def test_digits_cfsa_variants_table_matches_its_results():
             d = np.array([r['val'] - base[r['seed']] for r in vs])          # paired with the same CPU's default
             delta = f"| {d.mean():+.4f} ± {d.std(ddof=1) / len(d) ** .5:.4f} |"
             assert f"{row} {np.mean([r['seconds'] for r in vs]):.0f} {delta}" in text, f'{name!r} on {cpu}: paired Δ {delta!r}'
-    assert sum(len(groups(rs, 'name')) for rs in by.values()) == 13
+    assert sum(len(groups(rs, "name")) for rs in by.values()) == 14
     assert all('default' in groups(rs, 'name') for rs in by.values()), 'every CPU needs its own default runs'
 
 
