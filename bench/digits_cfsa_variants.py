@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 import torch
 
 from zscmr.benchmark import load_spec, benchmark_splits
@@ -97,7 +98,8 @@ def main():
     ap.add_argument('--out', default='bench/results/digits_cfsa_variants.json')
     a = ap.parse_args()
     with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per run: patches stay in it
-        runs = list(ex.map(one, [(n, s) for n in a.variants for s in a.seeds]))
+        jobs = [(n, s) for n in a.variants for s in a.seeds]
+        runs = list(tqdm(ex.map(one, jobs), total=len(jobs), desc='CFSA variants'))
     out = Path(a.out)
     if out.exists():                                                     # keep earlier runs, replacing same variant, seed, CPU
         new = {(r['name'], r['seed'], r['cpu']) for r in runs}
@@ -115,15 +117,15 @@ def main():
                  else '– | –')
         print(f'| {n} | {cpu} | {np.mean(val):.4f} ± {np.std(val):.3f} | {np.mean(unseen):.3f} ± {np.std(unseen):.3f} '
               f'| {np.mean(ep):.0f} | {np.mean(sec):.0f} | {delta} |')
-    pearson = lambda a, b: float(np.corrcoef(a, b)[0, 1])
+    out.write_text(json.dumps(dict(machine=f'2-core CPU, {a.jobs} jobs of 1 thread (CPU model per run)',
+                                   torch=torch.__version__, runs=runs), indent=1))
     tuned = [rs for (cpu, n), rs in groups.items() if n not in CHECKS]  # the correlation is about tuning candidates
+    if len(tuned) < 3: return
+    pearson = lambda a, b: float(np.corrcoef(a, b)[0, 1])
     col = lambda k: [[r[k] for r in rs] for rs in tuned]
     print(f"Pearson(validation, unseen) over the {len(tuned)} tuning groups (variant, CPU): "
           f"{pearson([np.mean(v) for v in col('val')], [np.mean(u) for u in col('unseen_avg')]):+.2f} over the group means, "
           f"{pearson(sum(col('val'), []), sum(col('unseen_avg'), [])):+.2f} over all {sum(map(len, tuned))} runs")
-    out.write_text(json.dumps(dict(machine=f'2-core CPU, {a.jobs} jobs of 1 thread (CPU model per run)',
-                                   torch=torch.__version__, runs=runs), indent=1))
-
 
 if __name__ == '__main__':
     main()

@@ -87,6 +87,7 @@ def one(job):
 
 def main():
     import numpy as np
+    from tqdm.auto import tqdm
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--data', required=True)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -94,7 +95,8 @@ def main():
     ap.add_argument('--out', default='bench/results/wikipedia_cfsa_ideas.json')
     a = ap.parse_args()
     with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per job: patches do not leak
-        rows = list(ex.map(one, [(a.data, v, s) for v in VARIANTS for s in a.seeds]))
+        jobs = [(a.data, v, s) for v in VARIANTS for s in a.seeds]
+        rows = list(tqdm(ex.map(one, jobs), total=len(jobs), desc='ideas'))
     print('| variant | validation mAP (selection may use) | unseen mAP (test) | seen mAP |\n|---|---|---|---|')
     for v in VARIANTS:
         rs = [r for r in rows if r['variant'] == v]

@@ -34,6 +34,7 @@ def one(job):
 
 def main():
     import numpy as np
+    from tqdm.auto import tqdm
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--data', required=True)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
@@ -41,7 +42,7 @@ def main():
     ap.add_argument('--out', default='bench/results/wikipedia_cfsa_variants.json')
     a = ap.parse_args()
     jobs = [(a.data, v, s) for s in a.seeds for v in VARIANTS]
-    with ProcessPoolExecutor(a.jobs) as ex: rows = list(ex.map(one, jobs))
+    with ProcessPoolExecutor(a.jobs) as ex: rows = list(tqdm(ex.map(one, jobs), total=len(jobs), desc='variants'))
     print('| variant | validation mAP (selection may use) | unseen mAP (test) | seen mAP | best epoch | seconds |\n|---|---|---|---|---|---|')
     for v in VARIANTS:
         rs = [r for r in rows if r['variant'] == v]
