@@ -19,7 +19,12 @@ the third gives the class embeddings more to say:
 CCA and ridge regression (each with its own validation grid) are rows for reference. Everything is reported per seed
 on the validation classes (what selection may use) and the unseen classes (what it may not).
 
-Usage: python bench/wikipedia_cfsa_ideas.py --data DIR [--seeds 0 1 2] [--jobs 2] [--out FILE]
+A later check (issue #3's faithfulness review) reuses the script: JFSE's code weighs the encoders' loss on synthetic
+features by 0.01 where CFSAConfig.w_syn is 1; 'CFSA, synthetic weight 0.01 (JFSE)' measures that weight, run with
+--variants against the default on the same CPU (each row records its CPU model; the same seed gives other numbers on
+another CPU model) and written to its own file.
+
+Usage: python bench/wikipedia_cfsa_ideas.py --data DIR [--variants NAME ...] [--seeds 0 1 2] [--jobs 2] [--out FILE]
 """
 import argparse, dataclasses, json, time
 from concurrent.futures import ProcessPoolExecutor
@@ -36,6 +41,7 @@ VARIANTS = {
     'ridge regression, class embeddings of category titles': dict(baseline='ridge', titles=True),
     'CCA (reference)': dict(baseline='CCA'),
     'ridge regression (reference)': dict(baseline='ridge'),
+    'CFSA, synthetic weight 0.01 (JFSE)': dict(w_syn=0.01),
 }
 
 
@@ -82,7 +88,9 @@ def one(job):
         m = CFSA(CFSAConfig(seed=seed, **v)).fit(data, split, progress=False)
         val = m.best_val
     r = m.evaluate(data, split)
-    return dict(variant=name, seed=seed, val=val, unseen=r['unseen_avg'], seen=r['seen_avg'], seconds=time.perf_counter() - t0)
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), 'unknown CPU')
+    return dict(variant=name, seed=seed, val=val, unseen=r['unseen_avg'], seen=r['seen_avg'], seconds=time.perf_counter() - t0,
+                cpu=cpu)
 
 
 def main():
@@ -92,16 +100,23 @@ def main():
     ap.add_argument('--data', required=True)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--jobs', type=int, default=2)
+    ap.add_argument('--variants', nargs='+', default=[v for v in VARIANTS if 'JFSE' not in v], choices=list(VARIANTS), metavar='NAME')
     ap.add_argument('--out', default='bench/results/wikipedia_cfsa_ideas.json')
     a = ap.parse_args()
     with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per job: patches do not leak
-        jobs = [(a.data, v, s) for v in VARIANTS for s in a.seeds]
+        jobs = [(a.data, v, s) for v in a.variants for s in a.seeds]
         rows = list(tqdm(ex.map(one, jobs), total=len(jobs), desc='ideas'))
     print('| variant | validation mAP (selection may use) | unseen mAP (test) | seen mAP |\n|---|---|---|---|')
-    for v in VARIANTS:
+    for v in a.variants:
         rs = [r for r in rows if r['variant'] == v]
         f = lambda k: f"{np.mean([r[k] for r in rs]):.3f} ± {np.std([r[k] for r in rs]):.3f}"
         print(f"| {v} | {f('val')} | {f('unseen')} | {f('seen')} |")
+    base = {r['seed']: r for r in rows if r['variant'] == 'CFSA (default)'}
+    for v in a.variants:                                                 # paired with the default, seed by seed
+        d = {k: np.array([r[k] - base[r['seed']][k] for r in rows if r['variant'] == v]) for k in ('val', 'unseen')}
+        if v != 'CFSA (default)' and base and len(d['val']) > 1:
+            print(f"{v} minus the default, paired (mean ± standard error): validation "
+                  + ', unseen '.join(f"{x.mean():+.4f} ± {x.std(ddof=1) / len(x) ** .5:.4f}" for x in d.values()))
     Path(a.out).write_text(json.dumps(dict(seeds=a.seeds, rows=rows), indent=1))
 
 
