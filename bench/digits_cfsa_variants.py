@@ -11,7 +11,7 @@ Usage: python bench/digits_cfsa_variants.py [--jobs 2] [--variants NAME ...] [--
 depends on float rounding, which differs between CPU models, so each variant is compared, seed by seed, with the
 default run on the same CPU: the table's Δ columns are those paired differences, mean ± standard error)
 """
-import argparse, json, platform, time
+import argparse, json, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import torch
 
 from zscmr.benchmark import load_spec, benchmark_splits
 from zscmr.cfsa import CFSA, CFSAConfig
+from zscmr.train import cpu_model
 
 VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3.0), 'n_syn 256': dict(n_syn=256),
             'w_cycle 1': dict(w_cycle=1.0), 'dropout 0.5': dict(dropout=0.5),
@@ -63,12 +64,6 @@ def use_encoder_ema(beta):
         try: return embed(self, x, modality)
         finally: n.enc_img, n.enc_txt = live
     C._Nets.__init__, C.optimizer_step, C.CFSA.embed = nets_init, averaged_step, averaged_embed
-
-
-def cpu_model() -> str:
-    "The CPU's model name: float rounding, and so a GAN's trajectory, differs between CPU models."
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
 
 
 def one(job):

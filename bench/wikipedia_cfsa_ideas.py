@@ -65,6 +65,7 @@ def one(job):
     from zscmr.baselines import CCA, RidgeRegression
     from zscmr.cfsa import CFSA, CFSAConfig
     from zscmr.data import load_wikipedia, split_dadn, zero_shot_views, embed_class_names
+    from zscmr.train import cpu_model
     folder, name, seed = job
     v = dict(VARIANTS[name])
     data = load_wikipedia(folder, None)              # the preprocessing `zscmr bench wikipedia` chose on validation
@@ -88,9 +89,8 @@ def one(job):
         m = CFSA(CFSAConfig(seed=seed, **v)).fit(data, split, progress=False)
         val = m.best_val
     r = m.evaluate(data, split)
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), 'unknown CPU')
     return dict(variant=name, seed=seed, val=val, unseen=r['unseen_avg'], seen=r['seen_avg'], seconds=time.perf_counter() - t0,
-                cpu=cpu)
+                cpu=cpu_model())
 
 
 def main():
@@ -112,11 +112,12 @@ def main():
         f = lambda k: f"{np.mean([r[k] for r in rs]):.3f} ± {np.std([r[k] for r in rs]):.3f}"
         print(f"| {v} | {f('val')} | {f('unseen')} | {f('seen')} |")
     base = {r['seed']: r for r in rows if r['variant'] == 'CFSA (default)'}
-    for v in a.variants:                                                 # paired with the default, seed by seed
-        d = {k: np.array([r[k] - base[r['seed']][k] for r in rows if r['variant'] == v]) for k in ('val', 'unseen')}
-        if v != 'CFSA (default)' and base and len(d['val']) > 1:
-            print(f"{v} minus the default, paired (mean ± standard error): validation "
-                  + ', unseen '.join(f"{x.mean():+.4f} ± {x.std(ddof=1) / len(x) ** .5:.4f}" for x in d.values()))
+    def paired(v, key):                                                  # mean ± standard error of v minus the default
+        d = np.array([r[key] - base[r['seed']][key] for r in rows if r['variant'] == v])
+        return f'{d.mean():+.4f} ± {d.std(ddof=1) / len(d) ** .5:.4f}'
+    for v in a.variants:
+        if v != 'CFSA (default)' and len(base) > 1:
+            print(f"{v} minus the default, seed by seed: validation {paired(v, 'val')}, unseen {paired(v, 'unseen')}")
     Path(a.out).write_text(json.dumps(dict(seeds=a.seeds, rows=rows), indent=1))
 
 

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'pick_device', 'machine', 'versions', 'save_checkpoint', 'load_checkpoint', 'config_from_dict',
-           'model_checkpoint', 'open_checkpoint', 'check_finite', 'optimizer_step', 'make_adam', 'rng_state',
-           'set_rng_state', 'TrainingInterrupted', 'TrainLoop']
+__all__ = ['seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint', 'load_checkpoint',
+           'config_from_dict', 'model_checkpoint', 'open_checkpoint', 'check_finite', 'optimizer_step', 'make_adam',
+           'rng_state', 'set_rng_state', 'TrainingInterrupted', 'TrainLoop']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -36,13 +36,15 @@ def pick_device(device: str | torch.device = 'auto') -> torch.device:
     return d
 
 # %% ../nbs/01a_train.ipynb #220f4984
+def cpu_model() -> str:
+    "This CPU's model name (training results depend on it: CPU models round floating-point sums differently)."
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
 def machine() -> str:
     "The device torch trains on here, in words."
     if torch.cuda.is_available(): return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})"
-    model = platform.processor()
-    try: model = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): pass
-    return f"{model or platform.machine()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    return f"{cpu_model()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 def versions() -> dict:
     "Versions of zscmr and the libraries it computes with."
