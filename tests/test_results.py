@@ -78,3 +78,19 @@ def test_transfer_variants_table_matches_its_results():
         cells = ' | '.join(f"{np.mean(res[s][v]['rsum']):.1f} ± {np.std(res[s][v]['rsum']):.1f}" for s in scenarios)
         label = v.replace('tau 1, w 10', 'τ 1, weight 10')
         assert f'| {label} | {cells} |' in text, f'transfer variant {v!r}: the chapter lacks {cells!r}'
+
+
+def test_transfer_shift_tables_match_their_results():
+    "Both tables of 'How strong a shift can the losses undo?': rsum mean ± std, and the seed-paired gain over source-only."
+    res = json.loads((ROOT/'bench/results/transfer_shift.json').read_text())
+    text = chapter('06_transfer.ipynb')
+    rsum = {}
+    for r in res['rows']: rsum.setdefault(r['variant'], {}).setdefault(r['slant'], {})[r['seed']] = r['rsum']
+    assert len(rsum) == 6 and all(len(by_slant) == len(res['slants']) for by_slant in rsum.values())
+    for v, by_slant in rsum.items():
+        cells = ' | '.join(f"{np.mean(list(by_slant[s].values())):.1f} ± {np.std(list(by_slant[s].values())):.1f}" for s in res['slants'])
+        assert f'| {v} | {cells} |' in text, f'transfer shift, {v!r}: the chapter lacks {cells!r}'
+        if v == 'source-only': continue
+        diffs = [np.array([by_slant[s][k] - rsum['source-only'][s][k] for k in res['seeds']]) for s in res['slants']]
+        cells = ' | '.join(f'{d.mean():+.1f} ± {d.std(ddof=1) / np.sqrt(len(d)):.1f}' for d in diffs)
+        assert f'| {v} | {cells} |' in text, f'transfer shift, {v!r} minus source-only: the chapter lacks {cells!r}'
