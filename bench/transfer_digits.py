@@ -1,15 +1,16 @@
 """AEIR and its variants on the digits, class-disjoint transfer (source digits 0-4 with pairs, target digits 5-9
 without), several seeds: mean ± std of target Recall@K, rsum and median rank, and the discriminators' final accuracy.
 
-Usage: python bench/transfer_digits.py [--seeds 0 1 2 3 4] [--out bench/results/transfer_digits.json]
+Usage: python bench/transfer_digits.py [--seeds 0 1 2 3 4] [--device auto|cpu|cuda] [--out bench/results/transfer_digits.json]
 """
-import argparse, json, platform, time
+import argparse, json, time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from zscmr.data import load_digits
+from zscmr.train import machine, pick_device
 from zscmr.transfer import AEIR, AEIRConfig, class_disjoint
 
 VARIANTS = {
@@ -25,6 +26,7 @@ KEYS = ('i2t_r1', 'i2t_r10', 't2i_r1', 't2i_r10', 'rsum', 'i2t_medr', 't2i_medr'
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
+    ap.add_argument('--device', default='auto', help='auto (a GPU when there is one), cpu or cuda')
     ap.add_argument('--out', default='bench/results/transfer_digits.json')
     a = ap.parse_args()
     td = class_disjoint(load_digits(), source_classes=[0, 1, 2, 3, 4])
@@ -33,7 +35,7 @@ def main():
     for s in a.seeds:
         for name, kw in VARIANTS.items():
             t0 = time.perf_counter()
-            m = AEIR(AEIRConfig(seed=s, **kw)).fit(td, progress=False)
+            m = AEIR(AEIRConfig(seed=s, device=a.device, **kw)).fit(td, progress=False)
             last = m.history[-1]
             r = m.evaluate(td) | dict(seconds=time.perf_counter() - t0, seed=s,
                                       disc_acc=(last['acc_img'] + last['acc_txt']) / 2 if 'acc_img' in last else None)
@@ -41,13 +43,14 @@ def main():
             print(f"{name:32s} seed {s}: rsum {r['rsum']:.1f}", flush=True)
     chance = 2 * sum(100 * k / n for k in (1, 5, 10))
     print(f"\nDigits 0-4 -> 5-9, {n} target test pairs (random ranking: rsum {chance:.1f}); seeds {a.seeds}; "
-          f"{platform.machine()} CPU, {torch.get_num_threads()} torch threads\n")
+          f"{machine()}\n")
     print('| variant | ' + ' | '.join(KEYS) + ' |\n|---|' + '---|' * len(KEYS))
     for name, rs in results.items():
         cells = [f"{np.mean([r[k] for r in rs]):.1f} ± {np.std([r[k] for r in rs]):.1f}" for k in KEYS]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(dict(seeds=a.seeds, chance_rsum=chance, results=results), indent=1))
+    Path(a.out).write_text(json.dumps(dict(seeds=a.seeds, chance_rsum=chance, device=str(pick_device(a.device)), machine=machine(),
+                                           torch=torch.__version__, results=results), indent=1))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every GPU figure this project wants, in one command for one call of the device tool (a session with a GPU):
+#   here:  bash tools/gpu_wheels.sh                     (nbdev's stack and mvlearn, as wheels in .whl/)
+#   there: run(command="bash bench/gpu_session.sh", carry=[".whl"], timeout_s=600)
+# It writes under $OUT (or /tmp/zscmr-gpu): nvidia-smi.txt; cfsa_timing_gpu.jsonl (bench_cfsa.py on cuda, fp32 then
+# bf16 autocast: seconds per epoch, to the selected model, peak memory); demo.txt (`zscmr demo` on cuda, the
+# per-method seconds of the README's table); transfer_digits.json + .txt (AEIR's five variants x 5 seeds on cuda);
+# nbdev_test.log (every notebook, `slow` cells included, on cuda). Steps run in order of value and each is timed,
+# so a call stopped at its limit still returns what finished. `DEVICE=cpu QUICK=1 bash bench/gpu_session.sh` rehearses
+# it here in about two minutes (4 epochs, one seed, `demo --quick`, one notebook).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out=${OUT:-/tmp/zscmr-gpu}; dev=${DEVICE:-cuda}; mkdir -p "$out"
+if [ -n "${QUICK:-}" ]; then epochs=4 seeds=0 quick=--quick nbs=nbs/06_transfer.ipynb; else epochs=40 seeds="0 1 2 3 4" quick= nbs=nbs; fi
+export PYTHONUNBUFFERED=1 MPLBACKEND=Agg HF_HUB_OFFLINE=1
+if [ -d .whl ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
+  export PATH=/tmp/site/bin:$PATH PYTHONPATH=/tmp/site
+fi
+export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}                # zscmr from this working tree, no install needed
+step() { echo "== $1"; local t0=$SECONDS; bash -o pipefail -c "$2"; echo "== $1: exit $?, $((SECONDS - t0)) s"; }
+{ nvidia-smi || true; } > "$out/nvidia-smi.txt" 2>&1
+python3 -c "import torch, zscmr; print('torch', torch.__version__, '| cuda', torch.cuda.is_available(), '| zscmr', zscmr.__version__)" || exit 1
+step "CFSA at Wikipedia scale, fp32" "python3 bench/bench_cfsa.py --device $dev --epochs $epochs | tee -a $out/cfsa_timing_gpu.jsonl"
+step "CFSA at Wikipedia scale, bf16 autocast" "python3 bench/bench_cfsa.py --device $dev --epochs $epochs --amp | tee -a $out/cfsa_timing_gpu.jsonl"
+step "zscmr demo" "python3 -c 'import sys; from zscmr.cli import main; sys.argv = [\"zscmr\", \"demo\", \"--device\", \"$dev\", \"--out\", \"/tmp/zscmr-demo\"] + \"$quick\".split(); main()' 2>&1 | tee $out/demo.txt"
+step "AEIR and its four variants (5 seeds)" "python3 bench/transfer_digits.py --seeds $seeds --device $dev --out $out/transfer_digits.json 2>&1 | tee $out/transfer_digits.txt"
+step "every notebook, slow cells included" "nbdev_test --path $nbs --flags slow --n_workers 4 2>&1 | tee $out/nbdev_test.log"
