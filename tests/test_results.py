@@ -54,6 +54,7 @@ def test_twenty_seed_table_matches_its_records():
     ('wikipedia_cfsa_ideas.json', 'variant', ('val', 'unseen', 'seen')),
     ('wikipedia_cfsa_variants.json', 'variant', ('val', 'unseen', 'seen')),
     ('wikipedia_jfse_weight.json', 'variant', ('val', 'unseen', 'seen')),
+    ('wikipedia_glove.json', 'variant', ('val', 'unseen', 'seen')),
 ])
 def test_wikipedia_variant_tables_match_their_results(result, key, cols):
     rows = json.loads((ROOT/'bench/results'/result).read_text())['rows']
