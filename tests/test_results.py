@@ -95,3 +95,13 @@ def test_transfer_shift_tables_match_their_results():
         diffs = [np.array([by_slant[s][k] - rsum['source-only'][s][k] for k in res['seeds']]) for s in res['slants']]
         cells = ' | '.join(f'{d.mean():+.1f} ± {d.std(ddof=1) / np.sqrt(len(d)):.1f}' for d in diffs)
         assert f'| {v} | {cells} |' in text, f'transfer shift, {v!r} minus source-only: the chapter lacks {cells!r}'
+
+
+@pytest.mark.parametrize('result', ['transfer_digits.json', 'transfer_wikipedia.json'])
+def test_transfer_five_seed_tables_match_their_results(result):
+    res = json.loads((ROOT/'bench/results'/result).read_text())['results']
+    text = chapter('06_transfer.ipynb')
+    keys = ('i2t_r1', 'i2t_r10', 't2i_r1', 't2i_r10', 'rsum', 'i2t_medr', 't2i_medr', 'seconds')
+    for name, rs in res.items():
+        row = f'| {name} | ' + ' | '.join(f"{np.mean([r[k] for r in rs]):.1f} ± {np.std([r[k] for r in rs]):.1f}" for k in keys) + ' |'
+        assert row in text, f'{result}, {name!r}: the chapter lacks {row!r}'
