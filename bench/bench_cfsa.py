@@ -5,7 +5,7 @@ which must see every epoch to know the best, plus the refit on all seen classes)
 
 Usage: python bench/bench_cfsa.py [--device cpu|cuda] [--epochs 40] [--d-hidden 512] [--amp]
 """
-import argparse, json, os, resource, sys, time
+import argparse, json, resource, sys, time
 from datetime import date
 
 import numpy as np
@@ -13,7 +13,7 @@ import torch
 
 from zscmr.cfsa import CFSA, CFSAConfig
 from zscmr.data import CrossModalData, split_dadn
-from zscmr.train import cpu_model
+from zscmr.train import cpu_model, machine
 
 
 def wikipedia_shaped(seed=0):
@@ -47,9 +47,7 @@ def main():
     ref = [h for h in m.history if h.get('refit')]
     peak = (torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == 'cuda'
             else (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)
-    where = (f'{torch.cuda.get_device_name(dev)} (CUDA {torch.version.cuda})' if dev.type == 'cuda'
-             else f'{cpu_model()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads')
-    row = dict(machine=where, cpu=cpu_model(), torch=torch.__version__, date=str(date.today()),
+    row = dict(machine=machine(dev), cpu=cpu_model(), torch=torch.__version__, date=str(date.today()),
                command='python ' + ' '.join(sys.argv), device=a.device, d_hidden=a.d_hidden, epochs=a.epochs, amp=a.amp, best_epoch=m.best_epoch,
                s_per_epoch_selection=round(float(np.mean([h['seconds'] for h in sel])), 3),
                s_per_epoch_refit=round(float(np.mean([h['seconds'] for h in ref])), 3) if ref else None,

@@ -4,10 +4,10 @@
 #   there: run(command="bash bench/gpu_session.sh", carry=[".whl"], timeout_s=600)
 # It writes under $OUT (or /tmp/zscmr-gpu): nvidia-smi.txt; cfsa_timing_gpu.jsonl (bench_cfsa.py on cuda, fp32 then
 # bf16 autocast: seconds per epoch, to the selected model, peak memory); demo.txt (`zscmr demo` on cuda, the
-# per-method seconds of the README's table); transfer_digits.json + .txt (AEIR's five variants x 5 seeds on cuda);
+# per-method seconds of the README's table); transfer_digits.json + .txt (AEIR and its four variants x 5 seeds on cuda);
 # nbdev_test.log (every notebook, `slow` cells included, on cuda). Steps run in order of value and each is timed,
 # so a call stopped at its limit still returns what finished. `DEVICE=cpu QUICK=1 bash bench/gpu_session.sh` rehearses
-# it here in about two minutes (4 epochs, one seed, `demo --quick`, one notebook).
+# it here in about a minute (4 epochs, one seed, `demo --quick`, one notebook).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/zscmr-gpu}; dev=${DEVICE:-cuda}; mkdir -p "$out"

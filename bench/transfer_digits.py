@@ -36,7 +36,7 @@ def main():
     if a.wikipedia: td, what = class_disjoint(load_wikipedia(a.wikipedia, None), source_classes=[1, 3, 5, 7, 9]), 'Wikipedia, odd -> even category ids'
     else: td, what = class_disjoint(load_digits(), source_classes=[0, 1, 2, 3, 4]), 'Digits 0-4 -> 5-9'
     out = Path(a.out or f"bench/results/transfer_{'wikipedia' if a.wikipedia else 'digits'}.json")
-    n = td.target_test.n_img
+    n, where = td.target_test.n_img, machine(a.device)
     results = {k: [] for k in VARIANTS}
     for s in a.seeds:
         for name, kw in VARIANTS.items():
@@ -48,15 +48,14 @@ def main():
             results[name].append(r)
             print(f"{name:32s} seed {s}: rsum {r['rsum']:.1f}", flush=True)
     chance = 2 * sum(100 * k / n for k in (1, 5, 10))
-    print(f"\n{what}, {n} target test pairs (random ranking: rsum {chance:.1f}); seeds {a.seeds}; "
-          f"{machine()}\n")
+    print(f"\n{what}, {n} target test pairs (random ranking: rsum {chance:.1f}); seeds {a.seeds}; {where}\n")
     print('| variant | ' + ' | '.join(KEYS) + ' |\n|---|' + '---|' * len(KEYS))
     for name, rs in results.items():
         cells = [f"{np.mean([r[k] for r in rs]):.1f} ± {np.std([r[k] for r in rs]):.1f}" for k in KEYS]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(dict(seeds=a.seeds, chance_rsum=chance, device=str(pick_device(a.device)), machine=machine(),
-                                           torch=torch.__version__, results=results), indent=1))
+    out.write_text(json.dumps(dict(seeds=a.seeds, chance_rsum=chance, device=str(pick_device(a.device)), machine=where,
+                                   torch=torch.__version__, results=results), indent=1))
 
 
 if __name__ == '__main__':

