@@ -182,7 +182,23 @@ def test_sigint_leaves_a_loadable_state_and_a_clear_message(tmp_path):
     assert 0 < run['metrics']['unseen_avg'] <= 1
 
 
-def test_quick_demo_writes_the_report_folder(tmp_path, capsys):
+def fake_gpu(monkeypatch):
+    "Make this CPU machine look like one with a GPU, so that a run asked to use the CPU can be checked not to name it."
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'get_device_name', lambda *a: 'Fake GPU')
+
+
+@pytest.mark.parametrize('method, cfg', [('regression', {}), ('cfsa', TINY_CFSA)])
+def test_a_cpu_run_on_a_gpu_machine_records_the_cpu(tmp_path, data_file, monkeypatch, method, cfg):
+    fake_gpu(monkeypatch)
+    assert main(['train', method, '--data', str(data_file), '--format', 'npz', '--out', str(tmp_path / 'run'),
+                 '--config', str(write(tmp_path / 'cfg.json', cfg)), '--device', 'cpu']) == 0
+    machine = json.loads((tmp_path / 'run' / 'run.json').read_text())['machine']
+    assert 'CPU' in machine and 'Fake GPU' not in machine, machine
+
+
+def test_quick_demo_writes_the_report_folder(tmp_path, capsys, monkeypatch):
+    fake_gpu(monkeypatch)                                            # --device cpu must report the CPU, not the GPU
     assert main(['demo', '--quick', '--out', str(tmp_path / 'demo'), '--device', 'cpu']) == 0
     out = capsys.readouterr().out
     assert '| CFSA |' in out and '| paired-target oracle |' in out
@@ -191,6 +207,7 @@ def test_quick_demo_writes_the_report_folder(tmp_path, capsys):
             'pr_curves.png', 'cfsa_training.png', 'aeir_training.png', 'checkpoints'} <= names
     cfg = json.loads((tmp_path / 'demo' / 'config.json').read_text())
     assert cfg['quick'] and cfg['configs']['CFSA']['epochs'] == 4 and cfg['versions']['torch'] == torch.__version__
+    assert 'CPU' in cfg['machine'] and 'Fake GPU' not in cfg['machine'] + out, cfg['machine']
     assert len(list((tmp_path / 'demo' / 'checkpoints').glob('*.pt'))) == 9
 
 

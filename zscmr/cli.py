@@ -90,7 +90,8 @@ def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool =
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     split_seed = seed if seed is not None else settings.get('seed', 0)
     run = dict(method=method, data=str(Path(data_path).resolve()), format=fmt,
-               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, machine=machine())
+               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None,
+               machine=machine(model.config.device if hasattr(model, 'config') else 'cpu'))   # the baselines run on the CPU
     t0 = time.perf_counter()
     if method == 'aeir':
         src = _class_list(source_classes)
@@ -200,11 +201,11 @@ def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int 
     md_zs = write_table(zs, ZERO_SHOT_KEYS + ('seconds',), out/'zero_shot')
     md_tr = write_table(tr, TRANSFER_KEYS + ('seconds',), out/'transfer')
     total = time.perf_counter() - t_start
-    info = dict(seed=seed, quick=quick, device=str(pick_device(device)), machine=machine(), versions=versions(),
+    info = dict(seed=seed, quick=quick, device=str(pick_device(device)), machine=machine(device), versions=versions(),
                 total_seconds=round(total, 1), split=dataclasses.asdict(split), scenario=td.classes,
                 configs={n: _settings_of(m) for n, m in (zs_models | {f'AEIR {k}': v for k, v in aeir_models.items()}).items()})
     (out/'config.json').write_text(json.dumps(info, indent=1))
-    head = (f"zscmr demo: embedded UCI digits, seed {seed}{' (--quick)' if quick else ''}, {info['device']} ({machine()}), "
+    head = (f"zscmr demo: embedded UCI digits, seed {seed}{' (--quick)' if quick else ''}, {info['device']} ({info['machine']}), "
             f"{total:.0f} s in all")
     report = (f"{head}\n\nZero-shot retrieval, unseen digits {split.unseen} (mAP@all; chance about 0.2):\n\n{md_zs}\n\n"
               f"Transfer without pairs, digits {td.classes['source']} (paired) to {td.classes['target']} (unpaired) "
