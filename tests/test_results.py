@@ -105,3 +105,18 @@ def test_transfer_five_seed_tables_match_their_results(result):
     for name, rs in res.items():
         row = f'| {name} | ' + ' | '.join(f"{np.mean([r[k] for r in rs]):.1f} ± {np.std([r[k] for r in rs]):.1f}" for k in keys) + ' |'
         assert row in text, f'{result}, {name!r}: the chapter lacks {row!r}'
+
+
+def test_selection_on_test_tables_match_their_results():
+    "bench/selection_on_test.py: honest vs test-picked choice, per method and dataset, with the paired gain."
+    rows = json.loads((ROOT/'bench/results/selection_on_test.json').read_text())['rows']
+    text = chapter('07_benchmarks.ipynb')
+    seen = 0
+    for (ds, meth), rs in groups([r | dict(key=(r['dataset'], r['method'])) for r in rows], 'key').items():
+        d = np.array([r['picked_on_test'] - r['honest'] for r in rs])
+        row = (f"| {meth} | {cell([r['honest'] for r in rs])} | {cell([r['picked_on_test'] for r in rs])} | "
+               f"+{d.mean():.3f} ± {d.std(ddof=1) / len(d) ** .5:.3f} |")
+        assert row in text, f'{ds}, {meth!r}: the chapter lacks {row!r}'
+        assert all(r['picked_on_test'] >= r['honest'] - 0.02 for r in rs), 'a choice on test cannot be much worse than the honest one'
+        seen += 1
+    assert seen == 6
