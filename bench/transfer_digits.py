@@ -1,12 +1,18 @@
-"""AEIR and its variants on the digits, class-disjoint transfer (source digits 0-4 with pairs, target digits 5-9
-without), several seeds: mean ± std of target Recall@K, rsum and median rank, and the discriminators' final accuracy.
-With `--wikipedia DIR` the same on the Wikipedia feature release (no preprocessing, as the benchmark chose): source =
-DADN's seen categories (odd ids: biology, history, media, royalty, warfare) with pairs, target = its unseen ones (even
-ids: art, geography, literature, music, sport) without.
+"""AEIR, its ablations, source-only and the paired-target oracle (`zscmr.transfer.transfer_variants`, the library's
+schedule: 30 source-only epochs, then 30 with the transfer losses), several seeds: mean ± std of target Recall@K, rsum
+and median rank, each variant's rsum minus source-only's paired by seed, and the share of the source-only → oracle gap
+that AEIR closes. One more row trains source-only as long as AEIR, to show that the gain is not from longer training.
 
-Usage: python bench/transfer_digits.py [--wikipedia DIR] [--seeds 0 1 2 3 4] [--device auto|cpu|cuda] [--out FILE]
+Scenarios:
+- default: the digits, class-disjoint (source digits 0-4 with pairs, target digits 5-9 without);
+- `--slant S`: the digits, same classes, target images sheared by S pixels per row (a domain shift of the images only;
+  half of the training digits are the source, the other half the target; zscmr.transfer.shifted_images);
+- `--wikipedia DIR`: the Wikipedia feature release (no preprocessing, as the benchmark chose), source = DADN's seen
+  categories (odd ids) with pairs, target = its unseen ones (even ids) without.
+
+Usage: python bench/transfer_digits.py [--slant S | --wikipedia DIR] [--seeds 0 1 2 3 4] [--device auto|cpu|cuda] [--out FILE]
 """
-import argparse, json, time
+import argparse, json, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -14,16 +20,24 @@ import torch
 
 from zscmr.data import load_digits, load_wikipedia
 from zscmr.train import machine, pick_device
-from zscmr.transfer import AEIR, AEIRConfig, class_disjoint
+from zscmr.transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_digits, transfer_variants
 
-VARIANTS = {
-    'source-only': dict(w_adv=0.0, w_struct=0.0),
-    'adversarial-only': dict(w_struct=0.0),
-    'structure-only': dict(w_adv=0.0),
-    'AEIR (adversarial + structure)': dict(),
-    'paired-target oracle': dict(paired_target=True, w_adv=0.0, w_struct=0.0),
-}
+VARIANTS = transfer_variants() | {'source-only, trained as long as AEIR': dict(w_adv=0.0, w_struct=0.0, source_epochs=0)}
 KEYS = ('i2t_r1', 'i2t_r10', 't2i_r1', 't2i_r10', 'rsum', 'i2t_medr', 't2i_medr', 'seconds')
+
+
+def verdict(results) -> str:
+    "Each variant's rsum minus source-only's, paired by seed; AEIR's margin against the larger seed spread; gap closed."
+    rsum = {k: np.array([r['rsum'] for r in rs]) for k, rs in results.items()}
+    so, lines = rsum['source-only'], ['', '**Minus source-only**, paired by seed (mean ± standard error of the rsum difference):', '']
+    for k, v in rsum.items():
+        if k != 'source-only': lines.append(f'- {k}: {(v - so).mean():+.1f} ± {(v - so).std(ddof=1) / len(v) ** .5:.1f}')
+    margin, spread = rsum['AEIR'].mean() - so.mean(), max(rsum['AEIR'].std(), so.std())
+    gap = rsum['paired-target oracle'].mean() - so.mean()
+    lines += ['', f"AEIR minus source-only: {margin:+.1f} rsum against a seed spread of {spread:.1f} "
+                  f"({'beats' if margin > spread else 'does not beat'} it by more than the spread); "
+                  f"share of the source-only → oracle gap closed: {100 * margin / gap:.0f}%"]
+    return '\n'.join(lines)
 
 
 def main():
@@ -31,11 +45,15 @@ def main():
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     ap.add_argument('--device', default='auto', help='auto (a GPU when there is one), cpu or cuda')
     ap.add_argument('--wikipedia', metavar='DIR', help='the Wikipedia feature release instead of the digits')
-    ap.add_argument('--out', help='default: bench/results/transfer_digits.json, or transfer_wikipedia.json')
+    ap.add_argument('--slant', type=float, help='target images sheared by this many pixels per row (same classes)')
+    ap.add_argument('--out', help='default: bench/results/transfer_digits.json, transfer_wikipedia.json or transfer_slant_S.json')
     a = ap.parse_args()
     if a.wikipedia: td, what = class_disjoint(load_wikipedia(a.wikipedia, None), source_classes=[1, 3, 5, 7, 9]), 'Wikipedia, odd -> even category ids'
+    elif a.slant is not None:
+        td, what = shifted_images(load_digits(), lambda x: slant_digits(x, a.slant)), f'Digits, target images slanted {a.slant:g} px/row'
     else: td, what = class_disjoint(load_digits(), source_classes=[0, 1, 2, 3, 4]), 'Digits 0-4 -> 5-9'
-    out = Path(a.out or f"bench/results/transfer_{'wikipedia' if a.wikipedia else 'digits'}.json")
+    name = 'wikipedia' if a.wikipedia else f'slant_{a.slant:g}' if a.slant is not None else 'digits'
+    out = Path(a.out or f"bench/results/transfer_{name}.json")
     n, where = td.target_test.n_img, machine(a.device)
     results = {k: [] for k in VARIANTS}
     for s in a.seeds:
@@ -53,8 +71,9 @@ def main():
     for name, rs in results.items():
         cells = [f"{np.mean([r[k] for r in rs]):.1f} ± {np.std([r[k] for r in rs]):.1f}" for k in KEYS]
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
+    print(verdict(results))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(dict(seeds=a.seeds, chance_rsum=chance, device=str(pick_device(a.device)), machine=where,
+    out.write_text(json.dumps(dict(scenario=what, command='python ' + ' '.join(sys.argv), seeds=a.seeds, chance_rsum=chance, device=str(pick_device(a.device)), machine=where,
                                    torch=torch.__version__, results=results), indent=1))
 
 

@@ -13,6 +13,9 @@ three forms of the encoders' adversarial loss, and the paired-target oracle. The
 The last two are set here by swapping `zscmr.transfer.confusion_loss`; the library is unchanged. Each run records the
 discriminators' mean accuracy over the last 5 epochs (0.5 = confused; far below 0.5 = the domains swapped sides).
 
+Every run trains the transfer losses from the first epoch, for 30 epochs (the library's schedule when this was
+measured); bench/transfer_digits.py --slant measures the authors' schedule, a source-only phase first.
+
 Usage: python bench/transfer_shift.py [--slants 0 0.5 1 1.5] [--seeds 0 1 2 3 4] [--jobs 2]
                                       [--out bench/results/transfer_shift.json]
 """
@@ -28,7 +31,7 @@ from tqdm.auto import tqdm
 
 import zscmr.transfer as T
 from zscmr.train import cpu_model
-from transfer_variants import slanted_scenario
+from transfer_variants import slanted_scenario, JOINT_FROM_START
 
 _library_confusion = T.confusion_loss
 
@@ -60,7 +63,7 @@ def run_one(task):
     T.confusion_loss = FORMS[form]
     td = slanted_scenario(slant)
     t0 = time.perf_counter()
-    m = T.AEIR(T.AEIRConfig(seed=seed, **kw)).fit(td, progress=False)
+    m = T.AEIR(T.AEIRConfig(seed=seed, **JOINT_FROM_START | kw)).fit(td, progress=False)
     r = m.evaluate(td)
     acc = [(h['acc_img'] + h['acc_txt']) / 2 for h in m.history[-5:] if 'acc_img' in h]
     return dict(slant=slant, variant=name, seed=seed, rsum=r['rsum'], i2t_r10=r['i2t_r10'], t2i_r10=r['t2i_r10'],

@@ -12,7 +12,7 @@ from zscmr.train import load_checkpoint
 from zscmr.transfer import AEIR, AEIRConfig, class_disjoint
 
 TINY_CFSA = dict(epochs=4, d_hidden=32, n_critic=2, n_syn=16, batch_size=32, eval_every=1)
-TINY_AEIR = dict(epochs=4, d_joint=16, d_hidden=32, batch_size=32, warmup_epochs=1)
+TINY_AEIR = dict(epochs=4, source_epochs=2, d_joint=16, d_hidden=32, batch_size=32, warmup_epochs=1)
 
 
 @pytest.fixture(scope='module')

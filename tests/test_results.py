@@ -97,7 +97,7 @@ def test_transfer_shift_tables_match_their_results():
         assert f'| {v} | {cells} |' in text, f'transfer shift, {v!r} minus source-only: the chapter lacks {cells!r}'
 
 
-@pytest.mark.parametrize('result', ['transfer_digits.json', 'transfer_wikipedia.json'])
+@pytest.mark.parametrize('result', ['transfer_digits.json', 'transfer_wikipedia.json', 'transfer_slant_1.json'])
 def test_transfer_five_seed_tables_match_their_results(result):
     res = json.loads((ROOT/'bench/results'/result).read_text())['results']
     text = chapter('06_transfer.ipynb')
@@ -120,3 +120,18 @@ def test_selection_on_test_tables_match_their_results():
         assert all(r['picked_on_test'] >= r['honest'] - 0.02 for r in rs), 'a choice on test cannot be much worse than the honest one'
         seen += 1
     assert seen == 6
+
+
+def test_transfer_slant_sweep_tables_match_their_results():
+    "The slanted-digits sweep in the AEIR chapter: rsum per variant and slant, and each minus source-only, paired by seed."
+    text = chapter('06_transfer.ipynb')
+    res = {s: json.loads((ROOT/f'bench/results/transfer_slant_{s}.json').read_text())['results'] for s in ('0', '0.5', '1', '1.5')}
+    rsum = lambda s, v: np.array([r['rsum'] for r in res[s][v]])
+    for v in res['0']:
+        row = f'| {v} | ' + ' | '.join(f'{rsum(s, v).mean():.1f} ± {rsum(s, v).std():.1f}' for s in res) + ' |'
+        assert row in text, f'slant sweep, {v!r}: the chapter lacks {row!r}'
+        if v == 'source-only': continue
+        d = {s: rsum(s, v) - rsum(s, 'source-only') for s in res}
+        row = f'| {v} | ' + ' | '.join(f'{x.mean():+.1f} ± {x.std(ddof=1) / len(x) ** .5:.1f}' for x in d.values()) + ' |'
+        assert row in text, f'slant sweep minus source-only, {v!r}: the chapter lacks {row!r}'
+    assert all(r['seed'] == k for s in res for rs in res[s].values() for k, r in enumerate(rs)), 'rows must pair by seed'

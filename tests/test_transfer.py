@@ -8,7 +8,7 @@ from zscmr.train import save_checkpoint
 from zscmr.transfer import (AEIR, AEIRConfig, DomainDiscriminator, TransferData, class_disjoint, confusion_loss,
                             cross_dataset, discriminator_loss, structure_loss, vse_loss)
 
-TINY = dict(epochs=2, d_hidden=32, d_joint=16, batch_size=32, device='cpu')
+TINY = dict(epochs=2, source_epochs=1, d_hidden=32, d_joint=16, batch_size=32, device='cpu')
 
 
 @pytest.fixture(scope='module')
@@ -78,7 +78,25 @@ def test_oracle_does_read_target_pairing(td):
 def test_same_seed_same_numbers_and_history(td):
     a, b = (AEIR(AEIRConfig(**TINY)).fit(td, progress=False) for _ in range(2))
     assert a.evaluate(td) == b.evaluate(td)
-    assert len(a.history) == 2 and {'vse', 'adv', 'struct', 'acc_img', 'acc_txt'} <= set(a.history[0])
+    assert len(a.history) == 2 and {'vse', 'adv', 'struct', 'acc_img', 'acc_txt'} <= set(a.history[1])
+
+
+def test_source_phase_is_source_only_then_transfer_losses_start(td):
+    "The first source_epochs of AEIR are, number for number, the source-only model it starts from."
+    kw = TINY | dict(epochs=4, source_epochs=2)
+    aeir = AEIR(AEIRConfig(**kw)).fit(td, progress=False).history
+    alone = AEIR(AEIRConfig(**kw | dict(epochs=2, source_epochs=0, w_adv=0.0, w_struct=0.0))).fit(td, progress=False).history
+    for h, g in zip(aeir[:2], alone):
+        assert h['vse'] == g['vse'] and 'adv' not in h and 'struct' not in h
+    assert {'adv', 'struct', 'acc_img'} <= set(aeir[2]) and aeir[2]['vse'] != aeir[1]['vse']
+
+
+@pytest.mark.parametrize('kw, msg', [(dict(epochs=3, source_epochs=3), 'would never train'),
+                                     (dict(epochs=3, source_epochs=4), 'expected 0..epochs'),
+                                     (dict(epochs=3, source_epochs=-1), 'expected 0..epochs')])
+def test_schedule_errors_name_the_problem(kw, msg):
+    with pytest.raises(ValueError, match=msg): AEIRConfig(**kw)
+    AEIRConfig(**kw | dict(source_epochs=kw['epochs'], w_adv=0.0, w_struct=0.0))   # source-only: no transfer phase needed
 
 
 def test_grl_variant_trains(td):

@@ -17,13 +17,13 @@ from .metrics import pr_curve
 from .train import pick_device, config_from_dict, machine, versions
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
-from .transfer import AEIR, AEIRConfig, class_disjoint
+from .transfer import AEIR, AEIRConfig, class_disjoint, transfer_variants
 from .plotting import subplots, plot_pr, plot_history, use_style
 
 # %% auto #0
-__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'TRANSFER_VARIANTS', 'load_any', 'RidgeSettings',
-           'CCASettings', 'read_config', 'build_model', 'train_run', 'markdown_table', 'write_table', 'eval_run',
-           'plot_pr_curves', 'demo', 'info', 'main']
+__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'load_any', 'RidgeSettings', 'CCASettings', 'read_config',
+           'build_model', 'train_run', 'markdown_table', 'write_table', 'eval_run', 'plot_pr_curves', 'demo', 'info',
+           'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -146,9 +146,6 @@ def _zero_shot_models(seed, device, quick):
     return {'CFSA': CFSA(**kw), 'no synthesis (MLP)': CFSA(**kw, synthesis=False),
             'ridge regression': RidgeRegression(), 'CCA': CCA()}
 
-TRANSFER_VARIANTS = {'source-only': dict(w_adv=0.0, w_struct=0.0), 'adversarial-only': dict(w_struct=0.0),
-                     'structure-only': dict(w_adv=0.0), 'AEIR': {},
-                     'paired-target oracle': dict(paired_target=True, w_adv=0.0, w_struct=0.0)}
 
 def _slug(name): return ''.join(c if c.isalnum() else '_' for c in name.lower()).strip('_')
 
@@ -192,8 +189,9 @@ def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int 
         m.save(out/'checkpoints'/f'{_slug(name)}.pt')
     td = class_disjoint(data, [0, 1, 2, 3, 4])
     tr, aeir_models = {}, {}
-    for name, kw in tqdm(TRANSFER_VARIANTS.items(), desc='transfer', disable=not progress):
-        m = AEIR(AEIRConfig(seed=seed, device=device, **kw, **(dict(epochs=3, warmup_epochs=1) if quick else {})))
+    variants = transfer_variants(4, 2) if quick else transfer_variants()
+    for name, kw in tqdm(variants.items(), desc='transfer', disable=not progress):
+        m = AEIR(AEIRConfig(seed=seed, device=device, **kw, **(dict(warmup_epochs=1) if quick else {})))
         t0 = time.perf_counter(); m.fit(td, progress=progress)
         tr[name] = m.evaluate(td) | dict(seconds=time.perf_counter() - t0)
         m.save(out/'checkpoints'/f'aeir_{_slug(name)}.pt'); aeir_models[name] = m

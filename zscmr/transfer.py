@@ -19,9 +19,9 @@ from .train import (pick_device, save_checkpoint, config_from_dict, model_checkp
                          check_finite, optimizer_step, TrainLoop)
 
 # %% auto #0
-__all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'vse_loss', 'DomainDiscriminator', 'discriminator_loss',
-           'confusion_loss', 'domain_accuracy', 'structure_loss', 'AEIRConfig', 'AEIR', 'aeir_fit', 'aeir_evaluate',
-           'aeir_save', 'aeir_load']
+__all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'shifted_images', 'slant_digits', 'vse_loss', 'DomainDiscriminator',
+           'discriminator_loss', 'confusion_loss', 'domain_accuracy', 'structure_loss', 'AEIRConfig', 'AEIR',
+           'aeir_fit', 'aeir_evaluate', 'aeir_save', 'aeir_load', 'transfer_variants']
 
 # %% ../nbs/06_transfer.ipynb #2cdf3a1f
 @dataclass
@@ -68,6 +68,25 @@ def cross_dataset(source: CrossModalData, target: CrossModalData) -> TransferDat
     every = lambda d: range(d.n_classes)
     return TransferData(_items_of(source, every(source), True), _items_of(target, every(target), True),
                         _items_of(target, every(target), False))
+
+# %% ../nbs/06_transfer.ipynb #f28f421e
+def shifted_images(data: CrossModalData, transform, seed: int = 0) -> TransferData:
+    """Same classes, images shifted: source = a seeded random half of the train items as they are; target = the other
+    half and the test items, with images passed through `transform` (features → features) and texts unchanged."""
+    if data.n_img != data.n_txt or not torch.equal(data.txt2img, torch.arange(data.n_txt)):
+        raise DataError("shifted_images: needs one text per image, text i paired with image i")
+    half = torch.from_numpy(np.random.default_rng(seed).random(data.n_img) < 0.5)
+    tr, moved = data.train_img, dataclasses.replace(data, x_img=transform(data.x_img))
+    return TransferData(data.select(tr & half, tr & half), moved.select(tr & ~half, tr & ~half), moved.select(~tr, ~tr))
+
+def slant_digits(x_img: torch.Tensor, pixels_per_row: float) -> torch.Tensor:
+    "Shear the digits' 16 × 15 pixel images: row r moves round(s · (7.5 − r)) pixels to the right (zeros fill in)."
+    im, out = x_img.reshape(-1, 16, 15), torch.zeros(len(x_img), 16, 15)
+    for r in range(16):
+        sh = int(round(pixels_per_row * (7.5 - r)))
+        if sh >= 0: out[:, r, sh:] = im[:, r, :15 - sh]
+        else: out[:, r, :sh] = im[:, r, -sh:]
+    return out.reshape(-1, 240)
 
 # %% ../nbs/06_transfer.ipynb #7614ba4a
 def vse_loss(z_img: torch.Tensor, z_txt: torch.Tensor, margin: float = 0.2, hardest: bool = False) -> torch.Tensor:
@@ -122,7 +141,8 @@ class AEIRConfig:
     d_joint: int = 256          # joint-space size (VSE++: 1024, for 2048-d CNN features)
     d_hidden: int = 512         # encoder hidden width; 0 = linear encoders
     dropout: float = 0.2
-    epochs: int = 30
+    epochs: int = 60            # in all, the source-only epochs included
+    source_epochs: int = 30     # source loss only at first: the transfer losses fine-tune a trained source model (as AECR)
     batch_size: int = 128       # (VSE++: 128)
     lr: float = 2e-4            # Adam lr of the encoders (VSE++: 2e-4)
     lr_disc: float = 2e-4       # Adam lr of the discriminators
@@ -138,6 +158,13 @@ class AEIRConfig:
     amp: bool = False           # bfloat16 autocast (pays on GPUs with bf16 tensor cores, CPUs with avx512_bf16/AMX)
     seed: int = 0
     device: str = 'auto'
+
+    def __post_init__(self):
+        if not 0 <= self.source_epochs <= self.epochs:
+            raise ValueError(f"source_epochs: expected 0..epochs ({self.epochs}), got {self.source_epochs}")
+        if self.source_epochs == self.epochs and (self.w_adv > 0 or self.w_struct > 0):
+            raise ValueError(f"source_epochs = epochs = {self.epochs}: the transfer losses would never train; "
+                             "lower source_epochs, or set w_adv = w_struct = 0 for a source-only model")
 
     from_dict = classmethod(config_from_dict)
 
@@ -176,7 +203,8 @@ def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.
     s_img, s_txt = src
     n, bs = len(s_img), min(cfg.batch_size, len(s_img))
     draw = lambda m: torch.randint(m, (bs,), generator=g).to(s_img.device)
-    hardest, lam = ep >= cfg.warmup_epochs, dann_lambda(ep / max(1, cfg.epochs - 1))
+    hardest, transfer = ep >= cfg.warmup_epochs, ep >= cfg.source_epochs          # transfer losses after the source phase
+    lam = dann_lambda((ep - cfg.source_epochs) / max(1, cfg.epochs - cfg.source_epochs - 1))
     sums = {}
     for it in range(max(1, n // bs)):
         i, ti, tt = draw(n), draw(len(tgt_img)), draw(len(tgt_txt))
@@ -187,7 +215,7 @@ def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.
         if cfg.paired_target:
             j = draw(len(tgt_pairs[0]))
             loss = loss + vse_loss(nets.enc_img(tgt_pairs[0][j]), nets.enc_txt(tgt_pairs[1][j]), cfg.margin, hardest)
-        if cfg.w_adv > 0:
+        if cfg.w_adv > 0 and transfer:
             if cfg.use_grl:
                 l_adv = (discriminator_loss(nets.D_img, grad_reverse(z_si, lam), grad_reverse(z_ti, lam))
                          + discriminator_loss(nets.D_txt, grad_reverse(z_st, lam), grad_reverse(z_tt, lam)))
@@ -198,12 +226,12 @@ def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.
                 l_adv = confusion_loss(nets.D_img, z_si, z_ti) + confusion_loss(nets.D_txt, z_st, z_tt)
             loss = loss + cfg.w_adv * l_adv
             rec |= dict(adv=float(l_adv.detach()), acc_img=domain_accuracy(nets.D_img, z_si, z_ti), acc_txt=domain_accuracy(nets.D_txt, z_st, z_tt))
-        if cfg.w_struct > 0:
+        if cfg.w_struct > 0 and transfer:
             l_str = structure_loss(z_ti, z_si, z_st, cfg.k, cfg.tau) + structure_loss(z_tt, z_st, z_si, cfg.k, cfg.tau)
             loss = loss + cfg.w_struct * l_str; rec['struct'] = float(l_str.detach())
         check_finite({k: v for k, v in rec.items() if not k.startswith('acc')}, f'iteration {it + 1}')
         optimizer_step(nets.opt, loss, cfg.grad_clip)
-        if cfg.use_grl and cfg.w_adv > 0: nets.opt_D.step()
+        if cfg.use_grl and cfg.w_adv > 0 and transfer: nets.opt_D.step()
         for k, v in rec.items(): sums[k] = sums.get(k, 0.0) + v
     return {k: v / max(1, n // bs) for k, v in sums.items()}
 AEIR._epoch = _aeir_epoch
@@ -257,3 +285,13 @@ def aeir_load(cls, path, device: str = 'cpu') -> AEIR:
     m.nets.load_state_dict(ck['nets'])
     return m
 AEIR.save, AEIR.load = aeir_save, classmethod(aeir_load)
+
+# %% ../nbs/06_transfer.ipynb #6344ea14
+def transfer_variants(epochs: int | None = None, source_epochs: int | None = None) -> dict:
+    "Variant name → `AEIRConfig` overrides: source-only, adversarial-only, structure-only, AEIR and the paired-target oracle."
+    e = AEIRConfig.epochs if epochs is None else epochs
+    s = AEIRConfig.source_epochs if source_epochs is None else source_epochs
+    phase = dict(epochs=e, source_epochs=s)
+    alone = dict(epochs=s, source_epochs=0, w_adv=0.0, w_struct=0.0)          # no transfer losses: the source phase only
+    return {'source-only': alone, 'adversarial-only': phase | dict(w_struct=0.0), 'structure-only': phase | dict(w_adv=0.0),
+            'AEIR': phase, 'paired-target oracle': alone | dict(paired_target=True)}
