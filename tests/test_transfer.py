@@ -113,6 +113,17 @@ def test_checkpoint_round_trip_and_kind(tmp_path, td):
         AEIR.load(tmp_path / 'c.pt')
 
 
+def test_checkpoint_from_before_the_source_phase_loads(tmp_path, td):
+    "A checkpoint written before `source_epochs` existed (all epochs with every loss) loads as source_epochs=0."
+    from zscmr.train import load_checkpoint
+    m = AEIR(AEIRConfig(**TINY)).fit(td, progress=False)
+    ck = load_checkpoint(m.save(tmp_path / 'a.pt'))
+    del ck['config']['source_epochs']; ck['config']['epochs'] = 30
+    back = AEIR.load(save_checkpoint(ck, tmp_path / 'old.pt'))
+    assert back.config.source_epochs == 0 and back.config.epochs == 30
+    assert torch.allclose(back.embed(td.target_test.x_img, 'img'), m.embed(td.target_test.x_img, 'img'), atol=1e-6)
+
+
 def test_config_unknown_keys():
     with pytest.raises(ValueError, match=r"unknown keys \['margn'\]"):
         AEIRConfig.from_dict({'margn': 0.1})

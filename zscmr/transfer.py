@@ -279,7 +279,8 @@ def aeir_save(self: AEIR, path):
 def aeir_load(cls, path, device: str = 'cpu') -> AEIR:
     "Load a checkpoint written by `AEIR.save`."
     ck, stats = open_checkpoint(path, 'aeir', pick_device(device))
-    m = cls(AEIRConfig.from_dict(ck['config'] | dict(device=device)))
+    old = {'source_epochs': 0}                  # checkpoints from before source_epochs trained every epoch with all losses
+    m = cls(AEIRConfig.from_dict(old | ck['config'] | dict(device=device)))
     m.device, m.stats, m.history = pick_device(device), stats, ck['history']
     m.nets = _AEIRNets(stats['img'][0].shape[0], stats['txt'][0].shape[0], m.config).to(m.device)
     m.nets.load_state_dict(ck['nets'])
