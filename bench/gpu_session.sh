@@ -4,7 +4,8 @@
 #   there: run(command="bash bench/gpu_session.sh", carry=[".whl"], timeout_s=600)
 # It writes under $OUT (or /tmp/zscmr-gpu): nvidia-smi.txt; cfsa_timing_gpu.jsonl (bench_cfsa.py on cuda, fp32 then
 # bf16 autocast: seconds per epoch, to the selected model, peak memory); demo.txt (`zscmr demo` on cuda, the
-# per-method seconds of the README's table); transfer_digits.json + .txt (AEIR, its ablations, source-only and the oracle x 5 seeds on cuda);
+# per-method seconds of the README's table); transfer_digits.json + .txt (AEIR, its ablations, source-only and the oracle x 5 seeds on cuda,
+# class-disjoint) and transfer_slant_1.json + .txt (the same on slanted digits);
 # nbdev_test.log (every notebook, `slow` cells included, on cuda). Steps run in order of value and each is timed,
 # so a call stopped at its limit still returns what finished. `DEVICE=cpu QUICK=1 bash bench/gpu_session.sh` rehearses
 # it here in about a minute (4 epochs, one seed, `demo --quick`, one notebook).
@@ -25,4 +26,5 @@ step "CFSA at Wikipedia scale, fp32" "python3 bench/bench_cfsa.py --device $dev 
 step "CFSA at Wikipedia scale, bf16 autocast" "python3 bench/bench_cfsa.py --device $dev --epochs $epochs --amp | tee -a $out/cfsa_timing_gpu.jsonl"
 step "zscmr demo" "python3 -c 'import sys; from zscmr.cli import main; sys.argv = [\"zscmr\", \"demo\", \"--device\", \"$dev\", \"--out\", \"/tmp/zscmr-demo\"] + \"$quick\".split(); main()' 2>&1 | tee $out/demo.txt"
 step "AEIR and its variants (5 seeds)" "python3 bench/transfer_digits.py --seeds $seeds --device $dev --out $out/transfer_digits.json 2>&1 | tee $out/transfer_digits.txt"
+step "AEIR on slanted digits (5 seeds)" "python3 bench/transfer_digits.py --slant 1 --seeds $seeds --device $dev --out $out/transfer_slant_1.json 2>&1 | tee $out/transfer_slant_1.txt"
 step "every notebook, slow cells included" "nbdev_test --path $nbs --flags slow --n_workers 4 2>&1 | tee $out/nbdev_test.log"

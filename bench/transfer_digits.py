@@ -31,11 +31,13 @@ def verdict(results) -> str:
     rsum = {k: np.array([r['rsum'] for r in rs]) for k, rs in results.items()}
     so, lines = rsum['source-only'], ['', '**Minus source-only**, paired by seed (mean ± standard error of the rsum difference):', '']
     for k, v in rsum.items():
-        if k != 'source-only': lines.append(f'- {k}: {(v - so).mean():+.1f} ± {(v - so).std(ddof=1) / len(v) ** .5:.1f}')
+        se = f' ± {(v - so).std(ddof=1) / len(v) ** .5:.1f}' if len(v) > 1 else ' (one seed: no standard error)'
+        if k != 'source-only': lines.append(f'- {k}: {(v - so).mean():+.1f}{se}')
     margin, spread = rsum['AEIR'].mean() - so.mean(), max(rsum['AEIR'].std(), so.std())
     gap = rsum['paired-target oracle'].mean() - so.mean()
-    lines += ['', f"AEIR minus source-only: {margin:+.1f} rsum against a seed spread of {spread:.1f} "
-                  f"({'beats' if margin > spread else 'does not beat'} it by more than the spread); "
+    judged = (f"against a seed spread of {spread:.1f} ({'beats' if margin > spread else 'does not beat'} it by more than the spread)"
+              if len(so) > 1 else 'on one seed (no spread to judge against)')
+    lines += ['', f"AEIR minus source-only: {margin:+.1f} rsum {judged}; "
                   f"share of the source-only → oracle gap closed: {100 * margin / gap:.0f}%"]
     return '\n'.join(lines)
 
