@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from zscmr.data import load_digits, load_wikipedia
+from zscmr.metrics import chance_rsum
 from zscmr.train import machine, pick_device
 from zscmr.transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_digits, transfer_variants
 
@@ -54,8 +55,8 @@ def main():
     elif a.slant is not None:
         td, what = shifted_images(load_digits(), lambda x: slant_digits(x, a.slant)), f'Digits, target images slanted {a.slant:g} px/row'
     else: td, what = class_disjoint(load_digits(), source_classes=[0, 1, 2, 3, 4]), 'Digits 0-4 -> 5-9'
-    name = 'wikipedia' if a.wikipedia else f'slant_{a.slant:g}' if a.slant is not None else 'digits'
-    out = Path(a.out or f"bench/results/transfer_{name}.json")
+    stem = 'wikipedia' if a.wikipedia else f'slant_{a.slant:g}' if a.slant is not None else 'digits'
+    out = Path(a.out or f"bench/results/transfer_{stem}.json")
     n, where = td.target_test.n_img, machine(a.device)
     results = {k: [] for k in VARIANTS}
     for s in a.seeds:
@@ -67,7 +68,7 @@ def main():
                                       disc_acc=(last['acc_img'] + last['acc_txt']) / 2 if 'acc_img' in last else None)
             results[name].append(r)
             print(f"{name:32s} seed {s}: rsum {r['rsum']:.1f}", flush=True)
-    chance = 2 * sum(100 * k / n for k in (1, 5, 10))
+    chance = chance_rsum(n)
     print(f"\n{what}, {n} target test pairs (random ranking: rsum {chance:.1f}); seeds {a.seeds}; {where}\n")
     print('| variant | ' + ' | '.join(KEYS) + ' |\n|---|' + '---|' * len(KEYS))
     for name, rs in results.items():

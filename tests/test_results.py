@@ -135,3 +135,13 @@ def test_transfer_slant_sweep_tables_match_their_results():
         row = f'| {v} | ' + ' | '.join(f'{x.mean():+.1f} ± {x.std(ddof=1) / len(x) ** .5:.1f}' for x in d.values()) + ' |'
         assert row in text, f'slant sweep minus source-only, {v!r}: the chapter lacks {row!r}'
     assert all(r['seed'] == k for s in res for rs in res[s].values() for k, r in enumerate(rs)), 'rows must pair by seed'
+
+
+def test_transfer_lr_switch_table_matches_its_results():
+    rows = json.loads((ROOT/'bench/results/transfer_lr_switch.json').read_text())['rows']
+    text = chapter('06_transfer.ipynb')
+    scen = ('class-disjoint 0-4 -> 5-9', 'slant 0.5', 'slant 1')
+    for v, rs in groups(rows, 'variant').items():
+        rsum = lambda s: np.array([r['rsum'] for r in rs if r['scenario'] == s])
+        row = f'| {v} | ' + ' | '.join(f'{rsum(s).mean():.1f} ± {rsum(s).std():.1f}' for s in scen) + ' |'
+        assert row in text, f'lr switch, {v!r}: the chapter lacks {row!r}'

@@ -13,7 +13,7 @@ import torch
 
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
-from .metrics import pr_curve
+from .metrics import chance_rsum, pr_curve
 from .train import pick_device, config_from_dict, machine, versions
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
@@ -210,7 +210,7 @@ def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int 
     report = (f"{head}\n\nZero-shot retrieval, unseen digits {split.unseen} (mAP@all; chance about 0.2):\n\n{md_zs}\n\n"
               f"Transfer without pairs: the same digits, target images slanted {DEMO_SLANT} pixel per row; half the training "
               f"digits paired (source), the other half slanted and unpaired (target); {td.target_test.n_img} target test pairs "
-              f"(Recall@K in %, rsum of six; chance rsum about {2 * sum(100 * k / td.target_test.n_img for k in (1, 5, 10)):.1f}):\n\n{md_tr}\n")
+              f"(Recall@K in %, rsum of six; chance rsum about {chance_rsum(td.target_test.n_img):.1f}):\n\n{md_tr}\n")
     (out/'report.md').write_text(report)
     return dict(zero_shot=zs, transfer=tr, report=report, seconds=total)
 

@@ -9,7 +9,8 @@ import torch
 
 # %% auto #0
 __all__ = ['relevance', 'zscore', 'normalize_embeddings', 'relevant_ranks', 'average_precisions', 'mean_average_precision',
-           'precision_at_k', 'pr_curve', 'paired_ranks', 'recall_at_k', 'evaluate_retrieval', 'zero_shot_report']
+           'precision_at_k', 'pr_curve', 'paired_ranks', 'recall_at_k', 'chance_rsum', 'evaluate_retrieval',
+           'zero_shot_report']
 
 # %% ../nbs/01_metrics.ipynb #d86566e1
 def relevance(y_q: torch.Tensor, y_g: torch.Tensor) -> torch.Tensor:
@@ -216,6 +217,12 @@ def recall_at_k(z_img, z_txt, txt2img, ks=(1, 5, 10), normalize='l2', budget_mb=
     out['rsum'] = sum(out[f'{d}_r{k}'] for d in ('i2t', 't2i') for k in ks)
     out['n_i2t'], out['n_t2i'] = len(r_i2t), len(r_t2i)
     return out
+
+# %% ../nbs/01_metrics.ipynb #c34ef6bb
+def chance_rsum(n: int, ks=(1, 5, 10)) -> float:
+    "rsum of a random ranking over `n` one-to-one image-text pairs: Recall@K = 100·K/n in each direction."
+    if n < 1: raise ValueError(f"chance_rsum: need at least one pair, got n={n}")
+    return 2 * sum(100 * min(k, n) / n for k in ks)
 
 # %% ../nbs/01_metrics.ipynb #4d8a1411
 def evaluate_retrieval(embed, query, gallery, normalize='zscore', k=None) -> dict:
