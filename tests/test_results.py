@@ -39,7 +39,7 @@ def test_digits_cfsa_variants_table_matches_its_results():
             d = np.array([r['val'] - base[r['seed']] for r in vs])          # paired with the same CPU's default
             delta = f"| {d.mean():+.4f} ± {d.std(ddof=1) / len(d) ** .5:.4f} |"
             assert f"{row} {np.mean([r['seconds'] for r in vs]):.0f} {delta}" in text, f'{name!r} on {cpu}: paired Δ {delta!r}'
-    assert sum(len(groups(rs, "name")) for rs in by.values()) == 14
+    assert sum(len(groups(rs, "name")) for rs in by.values()) == 15
     assert all('default' in groups(rs, 'name') for rs in by.values()), 'every CPU needs its own default runs'
 
 
@@ -69,6 +69,10 @@ def test_cfsa_timings_in_the_chapter_match_their_results():
     for r in json.loads((ROOT/'bench/results/cfsa_timing_cpu.json').read_text()):
         row = f"| {r['s_per_epoch_selection']:.2f} | {r['s_per_epoch_refit']:.2f} | {r['s_to_selected_model']:.1f} s |"
         assert row in text, f"timing of {r['date']} (amp={r['amp']}): the chapter lacks {row!r}"
+        if 'floor_s' in r:                                   # 'How far from the hardware': operations, rate, floor, share
+            floor = (f"| {r['s_to_selected_model']:.1f} s | {r['tflop']:.1f} TFLOP | {r['gemm_gflops']} GFLOP/s | "
+                     f"{r['floor_s']:.1f} s | {round(100 * r['floor_s'] / r['s_to_selected_model'])}% |")
+            assert floor in text, f"timing of {r['date']} (amp={r['amp']}, d_hidden={r['d_hidden']}): the chapter lacks {floor!r}"
 
 
 def test_transfer_variants_table_matches_its_results():
