@@ -6,7 +6,8 @@ which must see every epoch to know the best, plus the refit on all seen classes)
 It also says how far the fit is from what the hardware allows: after the timed fit it counts the fit's floating-point
 operations (torch's FlopCounterMode over one epoch of each phase and one validation pass, scaled by the epochs the fit
 ran) and times a 2048 × 2048 matrix product in the precision the fit multiplies in. `floor_s` = operations ÷ that
-product's rate: no implementation of this model, at this size, on this machine, can finish faster than that.
+product's rate: no implementation of this model, at this size, that multiplies with torch's math library on this
+machine can finish faster (the CPU's theoretical peak is higher; a faster product library would lower the floor).
 
 Usage: python bench/bench_cfsa.py [--device cpu|cuda] [--epochs 40] [--d-hidden 512] [--amp] [--no-flops]
 """
