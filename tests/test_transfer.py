@@ -127,3 +127,18 @@ def test_checkpoint_from_before_the_source_phase_loads(tmp_path, td):
 def test_config_unknown_keys():
     with pytest.raises(ValueError, match=r"unknown keys \['margn'\]"):
         AEIRConfig.from_dict({'margn': 0.1})
+
+
+def test_class_disjoint_multilabel_item_is_in_one_domain_at_most():
+    "An item labelled with a source and a target class belongs to neither domain (the zero-shot views' rule), never to both."
+    import numpy as np
+    y = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 1, 0, 1]] * 2)
+    train = [1] * 6 + [0] * 6
+    from zscmr.data import CrossModalData
+    d = CrossModalData(np.random.randn(12, 3), np.random.randn(12, 2), y, y, np.eye(4), train_img=train, train_txt=train,
+                       txt2img=np.arange(12))
+    t = class_disjoint(d, source_classes=[0, 1])
+    src = {tuple(r) for r in t.source.y_img.int().tolist()}
+    tgt = {tuple(r) for r in t.target_train.y_img.int().tolist()} | {tuple(r) for r in t.target_test.y_img.int().tolist()}
+    assert not src & tgt
+    assert (t.source.n_img, t.target_train.n_img, t.target_test.n_img) == (2, 2, 2)

@@ -16,8 +16,8 @@ from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 # %% auto #0
 __all__ = ['DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz', 'load_cls_emb', 'load_mat',
            'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits', 'embed_class_names',
-           'make_synthetic', 'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'zero_shot_views',
-           'split_summary', 'plot_split_counts', 'plot_tsne_modalities']
+           'make_synthetic', 'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'items_of_classes',
+           'zero_shot_views', 'split_summary', 'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -426,16 +426,16 @@ def split_random(data: CrossModalData, frac_unseen: float = 0.5, n_val: int = 0,
     return _with_val(data, unseen, n_val, seed + 1, f'random (frac {frac_unseen}, seed {seed})')
 
 # %% ../nbs/00_data.ipynb #8d814a19
-def _on_side(y: torch.Tensor, classes: list, n_classes: int) -> torch.Tensor:
-    "Items whose labels all lie in `classes` (single-label: whose label does)."
-    inside = torch.zeros(n_classes, dtype=torch.bool); inside[classes] = True
+def items_of_classes(y: torch.Tensor, classes, n_classes: int) -> torch.Tensor:
+    "Mask of the items whose labels all lie in `classes` (single-label: whose label does); the one rule every split uses."
+    inside = torch.zeros(n_classes, dtype=torch.bool); inside[list(classes)] = True
     if y.ndim == 1: return inside[y]
     return (y & ~inside).sum(1).eq(0) & y.any(1)
 
 def zero_shot_views(data: CrossModalData, split: ZeroShotSplit) -> dict:
     "The datasets of the protocol (see the table above), keyed by view name; never an unseen item in `train`."
     C, views = data.n_classes, {}
-    side = lambda cls, mod: _on_side(getattr(data, f'y_{mod}'), cls, C)
+    side = lambda cls, mod: items_of_classes(getattr(data, f'y_{mod}'), cls, C)
     def view(cls, img_split, txt_split):
         return data.select(side(cls, 'img') & img_split, side(cls, 'txt') & txt_split)
     tr_i, tr_t = data.train_img, data.train_txt
@@ -457,7 +457,7 @@ def split_summary(data: CrossModalData, split: ZeroShotSplit) -> dict:
     out = {k: (x.n_img, x.n_txt) for k, x in v.items()}
     if data.multilabel:
         sides = [split.train_classes, split.val, split.unseen]
-        placed = sum(_on_side(data.y_img, s, data.n_classes) for s in sides if s)
+        placed = sum(items_of_classes(data.y_img, s, data.n_classes) for s in sides if s)
         out['mixed_images_left_out'] = int((placed == 0).sum())
     return out
 

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .data import CrossModalData, DataError
+from .data import CrossModalData, DataError, items_of_classes
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
@@ -49,8 +49,8 @@ class TransferData:
 
 # %% ../nbs/06_transfer.ipynb #117c7b73
 def _items_of(data: CrossModalData, classes, train: bool) -> CrossModalData:
-    inside = torch.zeros(data.n_classes, dtype=torch.bool); inside[list(classes)] = True
-    side = (lambda y: inside[y]) if not data.multilabel else (lambda y: (y & inside).any(1))
+    "The `train` (or test) split's items whose labels all lie in `classes`, by the same rule as the zero-shot views."
+    side = lambda y: items_of_classes(y, classes, data.n_classes)
     return data.select(side(data.y_img) & (data.train_img == train), side(data.y_txt) & (data.train_txt == train))
 
 def class_disjoint(data: CrossModalData, source_classes=None, seed: int = 0) -> TransferData:
