@@ -3,6 +3,12 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
+# A fixed, small number of torch threads, here and in the commands the tests start: on a busy machine the suite then
+# slows down in proportion instead of oversubscribing the cores. ZSCMR_TEST_THREADS overrides it.
+TEST_THREADS = os.environ.setdefault('ZSCMR_TEST_THREADS', '2')
+os.environ.setdefault('OMP_NUM_THREADS', TEST_THREADS)
+import torch  # noqa: E402  (after OMP_NUM_THREADS, which torch reads when it starts)
+torch.set_num_threads(int(TEST_THREADS))
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / 'shared' / 'data'
 
 

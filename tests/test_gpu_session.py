@@ -1,4 +1,4 @@
-"The one-command GPU session (bench/gpu_session.sh) must not rot between the sessions that have a GPU: rehearse it on CPU."
+"The one-command GPU run (bench/gpu_session.sh) must keep working while no GPU runs it: rehearse it on CPU."
 import os, shutil, subprocess
 from pathlib import Path
 
@@ -7,6 +7,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which('bash') is None, reason='bench/gpu_session.sh is a bash script')
 def test_gpu_session_rehearsal_on_cpu(tmp_path):
     env = dict(os.environ, DEVICE='cpu', QUICK='1', OUT=str(tmp_path))
