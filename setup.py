@@ -19,6 +19,7 @@ lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 min_python = cfg['min_python']
 requirements = reqs('requirements')
 if cfg.get('pip_requirements'): requirements += reqs('pip_requirements')
+nb_requirements = reqs('nb_requirements')        # what the notebooks import beyond the library: nbdev's showdoc and fastcore's tests
 dev_requirements = reqs('dev_requirements')
 embed_requirements = reqs('embed_requirements')
 entry_points = [o for o in cfg.get('console_scripts', '').split('\n') if o.strip()]
@@ -36,7 +37,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={'zscmr': ['assets/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'embed': embed_requirements},
+    extras_require={'nb': nb_requirements, 'dev': dev_requirements, 'embed': embed_requirements},
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

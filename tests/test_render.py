@@ -15,13 +15,13 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not in
                                     "'chromium' package; on other machines: apt-get install chromium)")
 
 
-def processed(nb_path: Path) -> dict:
-    "The notebook as nbdev's docs pipeline hands it to Quarto (a plain dict)."
+def processed(nb_path: Path, cwd: Path = ROOT) -> dict:
+    "The notebook as nbdev's docs pipeline hands it to Quarto (a plain dict), run from `cwd` (nbdev_docs: the repository root)."
     from execnb.nbio import nb2dict, read_nb
     from fastcore.xtras import working_directory
     from nbdev.processors import FilterDefaults
     nb = read_nb(nb_path)
-    with working_directory(nb_path.parent), warnings.catch_warnings():
+    with working_directory(cwd), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         FilterDefaults().nb_proc(nb).process()
     return nb2dict(nb)
@@ -58,6 +58,29 @@ def chromium(*args, timeout=120) -> str:
                         '--virtual-time-budget=3000', *args], capture_output=True, text=True, timeout=timeout)
     assert r.returncode == 0, r.stderr[-2000:]
     return r.stdout
+
+
+def outputs_text(d: dict) -> str:
+    "Every text a processed notebook shows as output."
+    join = lambda v: ''.join(v) if isinstance(v, list) else (v or '')
+    return '\n'.join(join(o.get('text')) + join(o.get('data', {}).get('text/plain')) + join(o.get('data', {}).get('text/markdown'))
+                     for c in d['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', []))
+
+
+READS_RESULTS = [p for p in NBS if re.search(r'results_path\(|load_results\(', p.read_text(encoding='utf-8')) and p.name != '01c_results.ipynb']
+
+
+def test_some_notebooks_read_stored_results():
+    assert len(READS_RESULTS) >= 3
+
+
+@pytest.mark.parametrize('cwd', ['.', 'nbs'], ids=['from the repository root', 'from nbs'])
+@pytest.mark.parametrize('nb', READS_RESULTS, ids=lambda p: p.relative_to(ROOT / 'nbs').as_posix())
+def test_docs_pipeline_finds_every_stored_result(nb, cwd):
+    "The cells nbdev's docs processing runs (imports, exports, show_doc) find bench/results, wherever nbdev_docs starts."
+    text = outputs_text(processed(nb, ROOT / cwd))
+    missing = [l for l in text.splitlines() if re.search(r'(results|\.json|\.md)\S* is (absent|not here)', l)]
+    assert not missing, f'{nb.name}: {missing}'
 
 
 def n_plots(d: dict) -> int:

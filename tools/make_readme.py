@@ -1,6 +1,12 @@
 """Write README.md from nbs/index.ipynb, the single source of both (nbdev_readme needs Quarto, which not every
 machine has). Markdown cells are copied, code cells become ```python blocks, cells with a `#| hide` or `#| eval: false`
-directive are left out, and links to chapter pages (`NN_name.html`) point at the notebooks instead.
+directive are left out.
+
+How README.md and index.ipynb relate: the index is the source; this script writes the committed README. The index
+links other pages by their absolute address on the documentation site (settings.ini `doc_host` + `doc_baseurl`), never
+relatively: Quarto turns relative links into `.html` pages that do not exist on GitHub. So when `nbdev_docs` rewrites
+README.md through Quarto (it does when README.md is older than the index, as in a fresh clone), that README works on
+GitHub too; tests/test_docs.py accepts either and checks the links of both.
 
 Usage: python tools/make_readme.py [--check]    (--check: exit 1 if README.md differs from what it would write)
 """
@@ -18,8 +24,7 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb') -> str:
         if not src or re.search(r'^#\|\s*(hide|eval:\s*false)', src, flags=re.M): continue
         if c['cell_type'] == 'markdown': parts.append(src)
         elif c['cell_type'] == 'code': parts.append('```python\n' + src + '\n```')
-    text = '\n\n'.join(parts) + '\n'
-    return re.sub(r'\]\((\d+[a-z]?_[\w]+)\.html\)', r'](nbs/\1.ipynb)', text)
+    return '\n\n'.join(parts) + '\n'
 
 
 if __name__ == '__main__':
