@@ -1,6 +1,6 @@
 """Write README.md from nbs/index.ipynb, the single source of both (nbdev_readme needs Quarto, which not every
 machine has). Markdown cells are copied, code cells become ```python blocks, cells with a `#| hide` or `#| eval: false`
-directive are left out, and links to chapter pages (`NN_name.html`) point at the notebooks instead.
+directive are left out, and links to pages (`NN_name.html`, `course.html`, `experiments/…`, `tutorials/…`) point at the notebooks instead.
 
 Usage: python tools/make_readme.py [--check]    (--check: exit 1 if README.md differs from what it would write)
 """
@@ -19,7 +19,7 @@ def render(nb_path=ROOT / 'nbs' / 'index.ipynb') -> str:
         if c['cell_type'] == 'markdown': parts.append(src)
         elif c['cell_type'] == 'code': parts.append('```python\n' + src + '\n```')
     text = '\n\n'.join(parts) + '\n'
-    return re.sub(r'\]\((\d+[a-z]?_[\w]+)\.html\)', r'](nbs/\1.ipynb)', text)
+    return re.sub(r'\]\(((?:experiments/|tutorials/)?\w+)\.html\)', r'](nbs/\1.ipynb)', text)
 
 
 if __name__ == '__main__':
