@@ -103,3 +103,10 @@ def test_wikipedia_variant_results(name):
     numbers(res['rows'], ('val', 'unseen', 'seen', 'seconds'))
     for v in {r['variant'] for r in res['rows']}:
         assert sorted(r['seed'] for r in res['rows'] if r['variant'] == v) == sorted(res['seeds']), f'{name}, {v}: seeds'
+
+
+def test_notebook_times():
+    res = load('notebook_times_cpu.json')
+    numbers(res['rows'], ('seconds',))
+    assert {'command', 'cpu', 'threads', 'date'} <= set(res) and all(r['ok'] for r in res['rows'])
+    assert all((ROOT / 'nbs' / r['notebook']).exists() for r in res['rows']), 'a timed notebook no longer exists'
