@@ -1,4 +1,4 @@
-"""CFSA variants on the digits' DADN split (issue #3): does any setting beat the defaults on the *validation* classes?
+"""CFSA variants on the digits' DADN split: does any setting beat the defaults on the *validation* classes?
 
 Each variant is trained with 5 seeds exactly as `zscmr bench digits` trains CFSA (the seed also picks the 2 validation
 classes among the 5 seen ones). We record the best validation mAP (held-out seen classes, what a user may select on)

@@ -1,4 +1,4 @@
-"""What picking the model on the test classes is worth (issue #7's "why", and a caution for reading published tables).
+"""What picking the model on the test classes is worth (a caution for reading published tables).
 
 The JFSE authors' code trains on all seen classes and keeps the epoch with the best mAP *on the unseen test classes*;
 zscmr chooses on held-out seen classes instead (methods notes, "Known flaws of that code"). This script measures,
@@ -10,7 +10,7 @@ seed by seed, what each method would score under either rule:
 
 The second number is not a result: it is an upper bound that uses the test labels, printed so that a reader can see
 how much of a published gap such a rule can produce, and whether it changes which method wins on these features.
-Each CFSA row also keeps the whole unseen-mAP curve over epochs for the chapter's figure.
+Each CFSA row also keeps the whole unseen-mAP curve over epochs for the experiment's figure (nbs/experiments/selection_on_test.ipynb).
 
 Usage: python bench/selection_on_test.py [--wikipedia DIR] [--seeds 0 1 2 3 4] [--jobs 2] [--out FILE]
 Without --wikipedia only the digits run.

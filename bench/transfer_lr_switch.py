@@ -1,4 +1,4 @@
-"""One other form of AEIR's switch from the source phase to the transfer phase (issue #4): the encoders' learning rate
+"""One other form of AEIR's switch from the source phase to the transfer phase: the encoders' learning rate
 divided by ten when the transfer losses start, as fine-tuning recipes often do, against the library's form (same rate
 throughout) and source-only, on three scenarios (class-disjoint digits, slanted digits at 0.5 and 1 pixel per row),
 5 seeds. The division is patched into `zscmr.transfer.AEIR._epoch` here; the library is unchanged.

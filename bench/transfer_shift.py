@@ -1,4 +1,4 @@
-"""How strong a domain shift can AEIR's losses undo? (issue #4)
+"""How strong a domain shift can AEIR's losses undo?
 
 The slanted-digits scenario of `transfer_variants.py` at several strengths of slant (pixels per row; 0 = no shift, the
 target is just the other half of the same digits), 5 seeds each: target rsum of source-only, structure-only, AEIR with

@@ -1,4 +1,4 @@
-"""What we tried to make AEIR's transfer losses pay on the digits (issue #4), 3 seeds each, target rsum mean ± std.
+"""What we tried to make AEIR's transfer losses pay on the digits, 3 seeds each, target rsum mean ± std.
 
 Two scenarios:
 - class-disjoint: source digits 0-4 with pairs, target digits 5-9 without (the chapter's running example);

