@@ -446,7 +446,12 @@ def _check_counts(a):
 
 def _dispatch(a) -> None:
     _check_counts(a)
+    threads = torch.get_num_threads()
     if getattr(a, 'threads', None): torch.set_num_threads(a.threads)
+    try: _run_command(a)
+    finally: torch.set_num_threads(threads)              # a caller in the same process keeps its own setting
+
+def _run_command(a) -> None:
     if a.cmd == 'info': print(info()); return
     if a.cmd == 'bench':
         from zscmr.benchmark import bench

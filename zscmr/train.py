@@ -160,13 +160,15 @@ class TrainingDiverged(FloatingPointError):
 
 DIVERGENCE_FACTOR = 1e6
 
-def check_divergence(rec: dict, first: dict, where: str, factor: float = DIVERGENCE_FACTOR):
+def check_divergence(rec: dict, first: dict, where: str = '', factor: float = DIVERGENCE_FACTOR):
     "Raise `TrainingDiverged` when a loss in `rec` is `factor` times larger in size than in `first` (itself taken as at least 1)."
     skip = lambda k: k in ('epoch', 'seconds') or k.startswith(('acc', 'val'))
     grown = {k: (first[k], v) for k, v in rec.items() if k in first and not skip(k) and abs(v) > factor * max(abs(first[k]), 1.0)}
     if grown:
-        raise TrainingDiverged(f"{where}: the run diverged: " + ', '.join(f"loss {k} grew from {a:.3g} (first epoch) to {b:.3g}"
-                                                                         for k, (a, b) in grown.items()) + "; lower the learning rate")
+        k, (a, b) = max(grown.items(), key=lambda kv: abs(kv[1][1]) / max(abs(kv[1][0]), 1.0))
+        more = f" (and {len(grown) - 1} more)" if len(grown) > 1 else ''
+        raise TrainingDiverged(f"{where + ': ' if where else ''}the run diverged: loss {k} grew from {a:.3g} in its first epoch "
+                               f"to {b:.3g}{more}; lower the learning rate")
 
 def fingerprint(*arrays) -> str:
     "A short hash of the shapes, dtypes and values of `arrays` (tensors or NumPy arrays): equal iff the data are equal."
@@ -293,7 +295,8 @@ def _run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, eve
             t0 = time.perf_counter()
             with self.autocast(): rec = dict(epoch_fn(ep))
             if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
-            check_divergence(rec, hist[0] if hist else rec, 'losses')      # before this epoch's state replaces the last good one
+            first = {k: v for r in reversed(hist + [rec]) for k, v in r.items()}     # each loss's first value
+            check_divergence(rec, first)                       # before this epoch's state replaces the last good one
             rec |= dict(epoch=ep + 1, seconds=time.perf_counter() - t0)
             if validate is not None and ((ep + 1) % every == 0 or ep + 1 == epochs):
                 rec['val_avg'] = float(validate())

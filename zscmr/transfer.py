@@ -136,7 +136,7 @@ def structure_loss(z_tgt: torch.Tensor, z_src_same: torch.Tensor, z_src_other: t
 
 # %% ../nbs/06_transfer.ipynb #ecc13e41
 _AEIR_RULES = dict(d_joint='int [1, inf)', d_hidden='int [0, inf)', dropout='float [0, 1)', epochs='int [1, inf)',
-                   source_epochs='int [0, inf)', batch_size='int [2, inf)', lr='float (0, inf)', lr_disc='float (0, inf)',
+                   batch_size='int [2, inf)', lr='float (0, inf)', lr_disc='float (0, inf)',
                    grad_clip='float [0, inf)', margin='float (0, inf)', warmup_epochs='int [0, inf)', w_adv='float [0, inf)',
                    w_struct='float [0, inf)', k='int [1, inf)', tau='float (0, inf)', seed='int [0, 2**63)')
 
@@ -169,8 +169,8 @@ class AEIRConfig:
         for k in ('use_grl', 'paired_target', 'amp'):
             if not isinstance(getattr(self, k), bool): raise ValueError(f"AEIRConfig.{k}: expected true or false, got {getattr(self, k)!r}")
         if not isinstance(self.device, str): raise ValueError(f"AEIRConfig.device: expected 'auto', 'cpu', 'cuda' or 'mps', got {self.device!r}")
-        if not 0 <= self.source_epochs <= self.epochs:
-            raise ValueError(f"source_epochs: expected 0..epochs ({self.epochs}), got {self.source_epochs}")
+        ok = isinstance(self.source_epochs, int) and not isinstance(self.source_epochs, bool) and 0 <= self.source_epochs <= self.epochs
+        if not ok: raise ValueError(f"AEIRConfig.source_epochs: expected 0..epochs ({self.epochs}), got {self.source_epochs!r}")
         if self.source_epochs == self.epochs and (self.w_adv > 0 or self.w_struct > 0):
             raise ValueError(f"source_epochs = epochs = {self.epochs}: the transfer losses would never train; "
                              "lower source_epochs, or set w_adv = w_struct = 0 for a source-only model")
