@@ -79,6 +79,7 @@ def build_model(method: str, settings: dict, seed=None, device=None):
 
 # %% ../nbs/08_cli.ipynb #7d0c5e21
 def _pid_alive(pid: int) -> bool:
+    if os.name == 'nt': return True                      # os.kill would stop the process there; assume it lives
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
     except PermissionError: return True
