@@ -164,7 +164,7 @@ def test_sigint_leaves_a_loadable_state_and_a_clear_message(tmp_path):
            '--data', str(data), '--format', 'npz', '--out', str(tmp_path / 'run'), '--config', str(cfg), '--device', 'cpu']
     env = os.environ | dict(OMP_NUM_THREADS='1')
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    state = tmp_path / 'run' / 'state' / 'cfsa_select.pt'
+    state = tmp_path / 'run.partial' / 'state' / 'cfsa_select.pt'      # a run works next to its folder until it finishes
     t0 = time.time()
     while not state.exists() and p.poll() is None and time.time() - t0 < 120: time.sleep(0.05)
     assert p.poll() is None, f'finished before it could be interrupted: {p.communicate()}'
@@ -180,6 +180,7 @@ def test_sigint_leaves_a_loadable_state_and_a_clear_message(tmp_path):
     assert done.returncode == 0, done.stderr
     run = json.loads((tmp_path / 'run' / 'run.json').read_text())
     assert 0 < run['metrics']['unseen_avg'] <= 1
+    assert not (tmp_path / 'run.partial').exists() and not (tmp_path / 'run.lock').exists()
 
 
 def fake_gpu(monkeypatch):

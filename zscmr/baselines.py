@@ -78,7 +78,10 @@ class _Baseline:
 class RidgeRegression(_Baseline):
     "Ridge regression of each modality onto the class embeddings (DeViSE-style, linear)."
     param, grid = 'alpha', (0.1, 1.0, 10.0, 100.0, 1000.0)
-    def __init__(self, alpha: float | None = None): self.alpha = alpha
+    def __init__(self, alpha: float | None = None):
+        ok = alpha is None or (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 <= alpha < float('inf'))
+        if not ok: raise ValueError(f"RidgeRegression.alpha: expected a number in [0, inf) or None, got {alpha!r}")
+        self.alpha = alpha
 
     def fit_view(self, train: CrossModalData) -> RidgeRegression:
         "Fit on one training view with the current `alpha`."
@@ -88,14 +91,18 @@ class RidgeRegression(_Baseline):
         models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), E[getattr(train, f'y_{m}').numpy()])
                        for m in ('img', 'txt')}
         # predict(x) = x · coefᵀ + intercept, kept as plain arrays so a checkpoint needs no scikit-learn object
-        self.affine = {m: (np.zeros(r.coef_.shape[1], r.coef_.dtype), r.coef_.T, r.intercept_) for m, r in models.items()}
+        coef = {m: np.atleast_2d(r.coef_) for m, r in models.items()}      # one target column: scikit-learn drops an axis
+        self.affine = {m: (np.zeros(coef[m].shape[1], coef[m].dtype), coef[m].T, np.atleast_1d(r.intercept_)) for m, r in models.items()}
         return self
 
 # %% ../nbs/05_baselines.ipynb #7c658644
 class CCA(_Baseline):
     "Canonical correlation analysis fitted on the seen-class image-text pairs (scikit-learn)."
     param, grid = 'n_components', (2, 4, 8, 16, 32)
-    def __init__(self, n_components: int | None = None): self.n_components = n_components
+    def __init__(self, n_components: int | None = None):
+        ok = n_components is None or (isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool) and n_components >= 1)
+        if not ok: raise ValueError(f"CCA.n_components: expected an int in [1, inf) or None, got {n_components!r}")
+        self.n_components = n_components
 
     def fit_view(self, train: CrossModalData) -> CCA:
         "Fit on the paired items of one training view."

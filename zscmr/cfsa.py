@@ -16,12 +16,19 @@ from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, make_adam, TrainLoop)
+                         check_finite, optimizer_step, make_adam, TrainLoop, check_fields, check_memory, fingerprint,
+                         training_bytes)
 
 # %% auto #0
 __all__ = ['CFSAConfig', 'CFSA', 'fit', 'evaluate', 'save', 'load']
 
 # %% ../nbs/04_cfsa.ipynb #add1a189
+_CFSA_RULES = dict(d_hidden='int [0, inf)', d_noise='int [1, inf) or None', epochs='int [1, inf)', batch_size='int [1, inf)',
+                   n_critic='int [1, inf)', lambda_gp='float [0, inf)', lr_gan='float (0, inf)', lr_enc='float (0, inf)',
+                   beta1='float [0, 1)', dropout='float [0, 1)', n_syn='int [1, inf)', w_syn='float [0, inf)',
+                   w_cycle='float [0, inf)', w_align='float [0, inf)', w_adv='float [0, inf)', eval_every='int [1, inf)',
+                   seed='int [0, 2**63)')
+
 @dataclass
 class CFSAConfig:
     "Every CFSA setting in one place. JFSE's values, where they differ, in the comments."
@@ -51,10 +58,10 @@ class CFSAConfig:
 
     def __post_init__(self):
         if self.alignment not in ALIGNMENTS + (None,): raise ValueError(f"alignment: {self.alignment!r} is not one of {ALIGNMENTS} or None")
-        for k in ('d_hidden', 'epochs', 'batch_size', 'n_critic', 'n_syn', 'eval_every'):
-            v = getattr(self, k)
-            if not isinstance(v, int) or isinstance(v, bool) or v < (0 if k == 'd_hidden' else 1):
-                raise ValueError(f"{k}: expected a positive int, got {v!r}")
+        check_fields(self, _CFSA_RULES)
+        for k in ('synthesis', 'shared_noise', 'refit', 'amp'):
+            if not isinstance(getattr(self, k), bool): raise ValueError(f"CFSAConfig.{k}: expected true or false, got {getattr(self, k)!r}")
+        if not isinstance(self.device, str): raise ValueError(f"CFSAConfig.device: expected 'auto', 'cpu', 'cuda' or 'mps', got {self.device!r}")
 
     from_dict = classmethod(config_from_dict)
 
@@ -136,12 +143,18 @@ CFSA._epoch = _epoch
 
 # %% ../nbs/04_cfsa.ipynb #eef6b0b0
 def _run(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: tuple | None, bar,
-         state_path=None, resume: bool = False) -> tuple:
-    "Train fresh networks; return (best epoch, best validation mAP or None, history)."
+         state_path=None, resume: bool = False, split_sig: dict | None = None) -> tuple:
+    "Train fresh networks; return (best epoch, best validation mAP or None, history). `split_sig` joins the state's signature."
     cfg, dev = self.config, self.device
     pairs = train.txt2img >= 0
     if not pairs.any(): raise DataError("CFSA: the training view has no paired image-text items")
+    d_img, d_txt, d_emb, h = train.x_img.shape[1], train.x_txt.shape[1], E.shape[1], cfg.d_hidden
+    enc = sum(d * h + h * d_emb if h else d * d_emb for d in (d_img, d_txt))
+    gen = sum((d_emb + (cfg.d_noise or d_emb)) * (h or 512) + (h or 512) * d + (d + d_emb) * (h or 512) for d in (d_img, d_txt))
+    batch = (cfg.batch_size + cfg.n_syn) * (d_img + d_txt + 4 * (h or 512)) * (cfg.n_critic + 2)
+    check_memory(training_bytes(enc + (gen if cfg.synthesis else 0), 2 * int(pairs.sum()) * (d_img + d_txt) + batch), dev, 'CFSA training')
     signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_pairs=int(pairs.sum()), epochs=epochs)
+    signature |= dict(data=fingerprint(train.x_img, train.x_txt, train.y_txt, train.txt2img, E)) | (split_sig or {})
     loop = TrainLoop(cfg.seed, dev, 'CFSA', amp=cfg.amp, state_path=state_path, resume=resume, bar=bar, signature=signature)
     self.stats = {m: (getattr(train, f'x_{m}').mean(0).to(dev), getattr(train, f'x_{m}').std(0).to(dev) + 1e-3) for m in ('img', 'txt')}
     x_img = self._standardise(train.x_img[train.txt2img[pairs]], 'img')
@@ -171,11 +184,12 @@ def fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool =
     try:
         val = (views['val_query'], views['val_gallery']) if split.val else None
         state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
-        self.best_epoch, self.best_val, self.history = self._run(views['train'], E, cfg.epochs, val, bar, state('select'), resume)
+        sig = dict(unseen=list(split.unseen), val=list(split.val))         # a state resumes only on the same split
+        self.best_epoch, self.best_val, self.history = self._run(views['train'], E, cfg.epochs, val, bar, state('select'), resume, sig)
         if split.val and cfg.refit:
             all_seen = zero_shot_views(data, dataclasses.replace(split, val=[]))['train']
             bar.total = cfg.epochs + self.best_epoch; bar.refresh()
-            _, _, refit_hist = self._run(all_seen, E, self.best_epoch, None, bar, state('refit'), resume)
+            _, _, refit_hist = self._run(all_seen, E, self.best_epoch, None, bar, state('refit'), resume, sig)
             self.history = self.history + [r | dict(refit=True) for r in refit_hist]
     finally: bar.close()
     self.class_names = list(data.class_names)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_cli.ipynb #4a9a7c72
 from __future__ import annotations
-import argparse, csv, dataclasses, json, os, sys, time
+import argparse, csv, dataclasses, json, os, shutil, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,16 +14,17 @@ import torch
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
 from .metrics import chance_rsum, pr_curve
-from .train import pick_device, config_from_dict, machine, versions
+from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_digits, transfer_variants
 from .plotting import subplots, plot_pr, plot_history, use_style
 
 # %% auto #0
-__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'load_any', 'RidgeSettings', 'CCASettings',
-           'read_config', 'build_model', 'train_run', 'markdown_table', 'write_table', 'eval_run', 'plot_pr_curves',
-           'demo', 'info', 'main']
+__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'FORMAT_HELP', 'load_any', 'RidgeSettings',
+           'CCASettings', 'read_config', 'build_model', 'take_lock', 'RunFolder', 'check_retrieval_memory', 'train_run',
+           'markdown_table', 'write_table', 'read_run', 'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info',
+           'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -76,38 +77,144 @@ def build_model(method: str, settings: dict, seed=None, device=None):
     if method == 'regression': return RidgeRegression(config_from_dict(RidgeSettings, settings).alpha)
     return CCA(config_from_dict(CCASettings, settings).n_components)
 
+# %% ../nbs/08_cli.ipynb #7d0c5e21
+def _pid_alive(pid: int) -> bool:
+    if os.name == 'nt': return True                      # os.kill would stop the process there; assume it lives
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+def take_lock(lock, what) -> Path:
+    "Create the lock file `lock` holding this process's PID; a live holder is an error naming its PID, a dead one's lock is taken over."
+    lock = Path(lock)
+    for _ in range(3):
+        try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try: text = lock.read_text().split()
+            except OSError: text = []
+            pid = int(text[0]) if text and text[0].isdigit() else None
+            young = lock.exists() and time.time() - lock.stat().st_mtime < 5
+            if (pid is not None and _pid_alive(pid)) or (pid is None and young):
+                raise DataError(f"{what}: another zscmr run (PID {pid if pid is not None else 'unknown'}) is writing it "
+                                f"(lock file {lock}); wait for it to finish or stop it")
+            lock.unlink(missing_ok=True); continue              # the holder died without cleaning up
+        with os.fdopen(fd, 'w') as f: f.write(f"{os.getpid()}\n")
+        return lock
+    raise DataError(f"{lock}: could not take the lock")
+
+class RunFolder:
+    """All or nothing: lock `out`, work in the sibling folder `out`.partial, and swap it in for `out` on `commit()`.
+    A finished run is replaced only with `force` (or continued with `resume`); a failed run leaves `out` as it was."""
+    def __init__(self, out, resume: bool = False, force: bool = False):
+        self.out, self.resume, self.force = Path(out), resume, force
+        self.work, self.old = self.out.with_name(self.out.name + '.partial'), self.out.with_name(self.out.name + '.old')
+        self.lock = self.out.with_name(self.out.name + '.lock')
+
+    def __enter__(self) -> Path:
+        self.made = [p for p in reversed(self.out.parents) if not p.exists()]
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        take_lock(self.lock, f"--out {self.out}")
+        try: self._prepare()
+        except BaseException: self._release(); raise
+        return self.work
+
+    def _prepare(self):
+        if self.old.exists():                                    # a swap was cut short: put the old run back first
+            if not self.out.exists(): os.replace(self.old, self.out)
+            else: shutil.rmtree(self.old)
+        if self.out.exists() and not self.out.is_dir(): raise DataError(f"--out {self.out}: exists and is not a folder")
+        full = self.out.is_dir() and any(self.out.iterdir())
+        if full and not (self.force or self.resume):
+            what = (f"a finished {_method_of(self.out)} run" if (self.out/'run.json').exists() else "files that are not a zscmr run")
+            raise DataError(f"--out {self.out}: holds {what}; pass --force to replace it, or --resume to continue the same run")
+        self.copied = False
+        if self.work.exists() and not self.resume: shutil.rmtree(self.work)      # a killed run's leftovers
+        if self.resume and not self.work.exists() and full: shutil.copytree(self.out, self.work); self.copied = True
+        self.work.mkdir(exist_ok=True)
+        for f in self.work.rglob('*.tmp'): f.unlink()            # left by a kill during a save
+
+    def commit(self):
+        "Swap the finished work folder in for `out` (the previous run, if any, is deleted only after the swap)."
+        if self.out.exists(): os.replace(self.out, self.old)
+        os.replace(self.work, self.out)
+        if self.old.exists(): shutil.rmtree(self.old)
+
+    def _release(self):
+        self.lock.unlink(missing_ok=True)
+        for p in reversed(self.made):                            # folders made for this run, if it left them empty
+            try: p.rmdir()
+            except OSError: break
+
+    def __exit__(self, kind, e, tb):
+        try:
+            if kind is not None and self.work.exists() and (self.copied or not any(self.work.glob('state/*.pt'))):
+                shutil.rmtree(self.work)                         # nothing worth resuming from
+        finally: self._release()
+
+def _method_of(folder) -> str:
+    try: return json.loads((Path(folder)/'run.json').read_text()).get('method', '?')
+    except (OSError, ValueError, AttributeError): return '?'
+
+def _elapsed_in(state_dir) -> float:
+    "Seconds of training already spent in the state files of `state_dir` (a resumed run's `seconds` counts them too)."
+    total = 0.0
+    for f in sorted(Path(state_dir).glob('*.pt')):
+        try: st = load_checkpoint(f)
+        except (ValueError, OSError): continue
+        total += float(st.get('elapsed', sum(r.get('seconds', 0.0) for r in st.get('history', []))))
+    return total
+
+def check_retrieval_memory(data: CrossModalData, what: str = 'evaluation'):
+    "Refuse before scoring when the query × gallery similarity matrices would not fit in the free CPU memory."
+    n_test = max(int((~data.train_img).sum()), int((~data.train_txt).sum()))
+    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), n_test)
+    check_memory(16 * n_test * n_train, 'cpu', f"{what}: {n_test} queries × {n_train} gallery items")
+
 # %% ../nbs/08_cli.ipynb #db8b6b45
 def _settings_of(model) -> dict:
     if hasattr(model, 'config'): return dataclasses.asdict(model.config)
     return {model.param: getattr(model, model.param)}
 
+def _zero_shot_split(data, unseen, n_val, seed) -> ZeroShotSplit:
+    split = (split_dadn(data, n_val, seed) if unseen is None else split_classes(data, _class_list(unseen), n_val, seed))
+    if len(split.unseen) < 2:
+        raise DataError(f"split: only {len(split.unseen)} unseen class {split.unseen}; retrieval within one class scores mAP 1 "
+                        "whatever the model, so at least 2 unseen classes are needed")
+    return split
+
 def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool = False, device=None, seed=None,
-              unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True) -> dict:
-    "Train and evaluate `method` on the features at `data_path`; write the run folder `out`; return its `run.json` content."
+              unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True, force: bool = False) -> dict:
+    """Train and evaluate `method` on the features at `data_path`; write the run folder `out` (all or nothing, see
+    `RunFolder`); return its `run.json` content."""
     settings = read_config(config)
     model = build_model(method, settings, seed, device)        # config errors before any data is read
+    if not isinstance(n_val, int) or n_val < 0: raise ValueError(f"--n-val: expected 0 or more validation classes, got {n_val}")
     data = load_any(data_path, fmt, cls_emb)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
     split_seed = seed if seed is not None else settings.get('seed', 0)
     run = dict(method=method, data=str(Path(data_path).resolve()), format=fmt,
-               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None,
+               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, class_names=list(data.class_names),
                machine=machine(model.config.device if hasattr(model, 'config') else 'cpu'))   # the baselines run on the CPU
-    t0 = time.perf_counter()
     if method == 'aeir':
         src = _class_list(source_classes)
         td = class_disjoint(data, _class_ids(data, src) if src else None, split_seed)
-        model.fit(td, progress, state_path=out/'state'/'aeir.pt', resume=resume)
-        metrics, run['scenario'] = model.evaluate(td), dict(kind='class_disjoint', **td.classes)
-    else:
-        split = (split_dadn(data, n_val, split_seed) if unseen is None
-                 else split_classes(data, _class_list(unseen), n_val, split_seed))
-        if method == 'cfsa': model.fit(data, split, progress, state_dir=out/'state', resume=resume)
-        else: model.fit(data, split)
-        metrics, run['split'] = model.evaluate(data, split), dataclasses.asdict(split)
-    run |= dict(seconds=round(time.perf_counter() - t0, 2), config=_settings_of(model), metrics=metrics)
-    model.save(out/'model.pt')
-    write_table({method: metrics}, TRANSFER_KEYS if method == 'aeir' else ZERO_SHOT_KEYS, out/'metrics')
-    (out/'run.json').write_text(json.dumps(run, indent=1))
+    else: split = _zero_shot_split(data, unseen, n_val, split_seed)
+    check_retrieval_memory(data)
+    folder = RunFolder(out, resume, force)
+    with folder as work:
+        t0, before = time.perf_counter(), _elapsed_in(work/'state') if resume else 0.0
+        if method == 'aeir':
+            model.fit(td, progress, state_path=work/'state'/'aeir.pt', resume=resume)
+            metrics, run['scenario'] = model.evaluate(td), dict(kind='class_disjoint', **td.classes)
+        else:
+            if method == 'cfsa': model.fit(data, split, progress, state_dir=work/'state', resume=resume)
+            else: model.fit(data, split)
+            metrics, run['split'] = model.evaluate(data, split), dataclasses.asdict(split)
+        run |= dict(seconds=round(time.perf_counter() - t0 + before, 2), config=_settings_of(model), metrics=metrics)
+        model.save(work/'model.pt')
+        write_table({method: metrics}, TRANSFER_KEYS if method == 'aeir' else ZERO_SHOT_KEYS, work/'metrics')
+        (work/'run.json').write_text(json.dumps(run, indent=1))
+        folder.commit()
     return run
 
 # %% ../nbs/08_cli.ipynb #7282f6b2
@@ -130,13 +237,43 @@ def write_table(rows: dict, keys, stem) -> str:
 # %% ../nbs/08_cli.ipynb #3e4b0402
 _LOADERS = dict(cfsa=CFSA.load, aeir=AEIR.load, regression=RidgeRegression.load, cca=CCA.load)
 
-def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
-    "Reload the run in `run_dir` and evaluate it on `data_path` (default: the data it was trained on)."
+def read_run(run_dir) -> tuple:
+    "The run folder (given as the folder or its `model.pt`) and its `run.json`, checked; errors name the file."
     run_dir = Path(run_dir)
-    if not (run_dir/'run.json').exists(): raise FileNotFoundError(f"{run_dir/'run.json'}: no such file (is {run_dir} a `zscmr train` folder?)")
-    run = json.loads((run_dir/'run.json').read_text())
+    if run_dir.is_file() and run_dir.name == 'model.pt': run_dir = run_dir.parent
+    f = run_dir/'run.json'
+    if not f.exists(): raise FileNotFoundError(f"{f}: no such file (is {run_dir} a `zscmr train` folder or its model.pt?)")
+    try: run = json.loads(f.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise DataError(f"{f}: not valid JSON ({e}); the run folder is damaged") from None
+    if not isinstance(run, dict) or run.get('method') not in _LOADERS:
+        raise DataError(f"{f}: not a zscmr run record (method {run.get('method') if isinstance(run, dict) else None!r})")
+    need = ['data', 'format'] + (['scenario'] if run['method'] == 'aeir' else ['split'])
+    if [k for k in need if k not in run]: raise DataError(f"{f}: missing fields {[k for k in need if k not in run]}")
+    return run_dir, run
+
+def check_classes(run: dict, data: CrossModalData, where):
+    "Raise `DataError` when `data`'s classes are not the run's (names, or at least the class ids its split names)."
+    names = run.get('class_names')
+    if names is not None and list(data.class_names) != list(names):
+        missing = [c for c in names if c not in data.class_names]
+        extra = [c for c in data.class_names if c not in names]
+        how = (f"missing {missing[:5]}" if missing else '') + (', ' if missing and extra else '') + (f"extra {extra[:5]}" if extra else '')
+        raise DataError(f"{where}: its {data.n_classes} classes differ from the model's {len(names)} "
+                        f"({how or 'same names in another order'})")
+    ids = run['scenario'].get('source', []) if run['method'] == 'aeir' else [c for k in ('seen', 'unseen', 'val') for c in run['split'].get(k, [])]
+    bad = [c for c in ids if not isinstance(c, int) or not 0 <= c < data.n_classes]
+    if bad: raise DataError(f"{where}: the run's split names class {bad[0]}, but the data has {data.n_classes} classes")
+    if run['method'] != 'aeir' and len(set(ids)) < data.n_classes:
+        raise DataError(f"{where}: the data has {data.n_classes} classes but the run's split places only {len(set(ids))}")
+
+def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
+    "Reload the run in `run_dir` (or its `model.pt`) and evaluate it on `data_path` (default: the data it was trained on)."
+    run_dir, run = read_run(run_dir)
     model = _LOADERS[run['method']](run_dir/'model.pt')
     data = load_any(data_path or run['data'], fmt or run['format'], cls_emb or run.get('cls_emb'))
+    if run.get('class_names') is None and getattr(model, 'class_names', None) is not None: run['class_names'] = model.class_names
+    check_classes(run, data, data_path or run['data'])
+    check_retrieval_memory(data)
     if run['method'] == 'aeir': return model.evaluate(class_disjoint(data, run['scenario']['source']))
     return model.evaluate(data, ZeroShotSplit(**run['split']))
 
@@ -232,6 +369,31 @@ def info() -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/08_cli.ipynb #88c23de2
+FORMAT_HELP = """data formats (--format):
+  npz        one .npz file, as zscmr.data.save_npz writes it, holding the arrays
+               x_img (n_img, d_img) and x_txt (n_txt, d_txt)  float features
+               y_img (n_img,) and y_txt (n_txt,)              class ids 0..C-1 (or (n, C) 0/1 matrices: multi-label)
+               cls_emb (C, d_emb)                             one embedding per class
+               train_img (n_img,) and train_txt (n_txt,)      bool, True = train split, False = test split
+               txt2img (n_txt,)                               index of each text's image, -1 = unpaired
+             optional: class_names (C,) strings (default "0".."C-1"), meta (a JSON string)
+  mat        a folder with train_img.mat, train_txt.mat, test_img.mat, test_txt.mat (one variable each, named
+             like its file; texts pair with images by row) and train_img_lab.mat, test_img_lab.mat; class
+             embeddings from --cls-emb (.npy, .npz with cls_emb, or a whitespace .txt matrix)
+  dadn       a folder in DADN's text layout: {img,txt}_{train,test}_fea.txt (one row per item),
+             {img,txt}_{train,test}_list.txt ('name label' lines, labels from 1), cate_fea.txt (class embeddings)
+  wikipedia  the folder of the Wikipedia dataset's original feature release: raw_features.mat,
+             trainset_txt_img_cat.list, testset_txt_img_cat.list, categories.list
+
+The run folder --out is written all or nothing: the run works in OUT.partial (OUT.lock holds its PID) and
+replaces OUT only when it has finished; a finished run is replaced only with --force."""
+
+def _threads_default() -> int: return min(os.cpu_count() or 1, 4)
+
+def _add_threads(p):
+    p.add_argument('--threads', type=int, default=_threads_default(),
+                   help=f'CPU threads torch computes with (default: min(cores, 4) = {_threads_default()} here)')
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='zscmr', description='Zero-shot cross-modal retrieval (CFSA) and alignment-efficient transfer (AEIR).')
     sub = p.add_subparsers(dest='cmd', required=True)
@@ -239,22 +401,26 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument('--quick', action='store_true', help='a sub-minute smoke run with a few epochs')
     d.add_argument('--device', default='auto', help='auto (default), cpu, cuda or mps')
     d.add_argument('--seed', type=int, default=0)
-    d.add_argument('--out', default='zscmr-demo', help='report folder (default: zscmr-demo)')
-    t = sub.add_parser('train', help='train and evaluate one method on your own features')
+    d.add_argument('--out', default='zscmr-demo', help='report folder (default: zscmr-demo in the current folder)')
+    _add_threads(d)
+    t = sub.add_parser('train', help='train and evaluate one method on your own features', epilog=FORMAT_HELP,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument('method', choices=METHODS)
-    t.add_argument('--data', required=True, help='file or folder with the features')
-    t.add_argument('--format', required=True, choices=FORMATS)
+    t.add_argument('--data', required=True, help='file or folder with the features (see the data formats below)')
+    t.add_argument('--format', required=True, choices=FORMATS, help='layout of --data (see below)')
     t.add_argument('--out', required=True, help='run folder to write')
     t.add_argument('--config', help='JSON file of model settings')
-    t.add_argument('--resume', action='store_true', help='continue from the state files in OUT/state')
+    t.add_argument('--resume', action='store_true', help='continue the same run (same data, split and settings) from its state files')
+    t.add_argument('--force', action='store_true', help='replace a finished run in OUT')
     t.add_argument('--device', help='overrides the config (auto, cpu, cuda, mps)')
     t.add_argument('--seed', type=int, help='overrides the config; also picks the validation classes')
     t.add_argument('--unseen', help="zero-shot methods: comma-separated unseen classes, ids or names (default: DADN's even ids)")
     t.add_argument('--n-val', type=int, default=2, help='seen classes held out for validation (default 2)')
     t.add_argument('--source-classes', help='aeir: comma-separated source classes (default: a seeded random half)')
     t.add_argument('--cls-emb', help='class-embedding file (.npy/.npz/.txt), needed by --format mat')
+    _add_threads(t)
     e = sub.add_parser('eval', help='evaluate a trained run folder again')
-    e.add_argument('--checkpoint', required=True, help='a folder written by `zscmr train`')
+    e.add_argument('--checkpoint', required=True, help='a folder written by `zscmr train`, or its model.pt')
     e.add_argument('--data', help='the data to evaluate on (default: the training data)')
     e.add_argument('--format', choices=FORMATS)
     e.add_argument('--cls-emb')
@@ -270,7 +436,23 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/08_cli.ipynb #2271888f
+def _check_counts(a):
+    "Numbers on the command line that argparse only checks for being ints."
+    for name, lo in (('threads', 1), ('random_splits', 0), ('jobs', 1), ('n_val', 0)):
+        v = getattr(a, name, None)
+        if v is not None and v < lo: raise ValueError(f"--{name.replace('_', '-')}: expected {lo} or more, got {v}")
+    for name in ('seed', 'seeds'):
+        for v in ([] if getattr(a, name, None) is None else np.atleast_1d(getattr(a, name)).tolist()):
+            if not 0 <= v < 2**63: raise ValueError(f"--{name}: expected an int in [0, 2**63), got {v}")
+
 def _dispatch(a) -> None:
+    _check_counts(a)
+    threads = torch.get_num_threads()
+    if getattr(a, 'threads', None): torch.set_num_threads(a.threads)
+    try: _run_command(a)
+    finally: torch.set_num_threads(threads)              # a caller in the same process keeps its own setting
+
+def _run_command(a) -> None:
     if a.cmd == 'info': print(info()); return
     if a.cmd == 'bench':
         from zscmr.benchmark import bench
@@ -281,22 +463,24 @@ def _dispatch(a) -> None:
         print(r['report']); print(f"report, plots, config and checkpoints in {Path(a.out).resolve()}"); return
     if a.cmd == 'train':
         run = train_run(a.method, a.data, a.format, a.out, a.config, a.resume, a.device, a.seed, a.unseen, a.n_val,
-                        a.source_classes, a.cls_emb)
+                        a.source_classes, a.cls_emb, force=a.force)
         keys = TRANSFER_KEYS if a.method == 'aeir' else ZERO_SHOT_KEYS
         print(markdown_table({a.method: run['metrics']}, keys)); print(f"{run['seconds']:.1f} s; run folder: {Path(a.out).resolve()}"); return
-    run = json.loads((Path(a.checkpoint)/'run.json').read_text()) if (Path(a.checkpoint)/'run.json').exists() else {}
+    _, run = read_run(a.checkpoint)
     metrics = eval_run(a.checkpoint, a.data, a.format, a.cls_emb)
     print(markdown_table({run.get('method', '?'): metrics}, TRANSFER_KEYS if run.get('method') == 'aeir' else ZERO_SHOT_KEYS))
 
 def main(argv=None) -> int:
     "The `zscmr` command: parse `argv` (default: the command line), run the sub-command, return the exit status."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv: _parser().print_help(); return 0
     a = _parser().parse_args(argv)
     debug = os.environ.get('ZSCMR_DEBUG') == '1'
     try: _dispatch(a)
     except KeyboardInterrupt as e:            # TrainingInterrupted says where the state is
         if debug: raise
         print(f"zscmr: {e or 'interrupted'}", file=sys.stderr); return 130
-    except (DataError, ValueError, TypeError, KeyError, OSError, FloatingPointError, RuntimeError, ImportError) as e:
+    except (DataError, ValueError, TypeError, KeyError, OSError, FloatingPointError, RuntimeError, ImportError, MemoryError) as e:
         if debug: raise
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         print(f"zscmr: error: {msg}", file=sys.stderr); return 2

@@ -169,16 +169,19 @@ def save_npz(data: CrossModalData, path) -> Path:
     return Path(path)
 
 def load_npz(path) -> CrossModalData:
-    "Load a dataset saved by `save_npz`."
+    "Load a dataset saved by `save_npz` (only the arrays it uses are read; other members of the archive are skipped)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
     try:
-        with np.load(path, allow_pickle=False) as z: arrs = {k: z[k] for k in z.files}
+        with np.load(path, allow_pickle=False) as z: arrs = {k: z[k] for k in _FIELDS + ('class_names', 'meta') if k in z.files}
     except Exception as e: raise DataError(f"{path}: not a readable .npz archive ({e})") from None
-    missing = [k for k in _FIELDS + ('class_names',) if k not in arrs]
-    if missing: raise DataError(f"{path}: missing arrays {missing}")
-    meta = json.loads(str(arrs.pop('meta'))) if 'meta' in arrs else {}
-    return CrossModalData(**{k: arrs[k] for k in _FIELDS}, class_names=list(arrs['class_names']), meta=meta)
+    missing = [k for k in _FIELDS if k not in arrs]
+    if missing: raise DataError(f"{path}: missing arrays {missing} (`zscmr train --help` lists what a .npz holds)")
+    try: meta = json.loads(str(arrs.pop('meta'))) if 'meta' in arrs else {}
+    except ValueError as e: raise DataError(f"{path}: the 'meta' array is not JSON text ({e})") from None
+    if not isinstance(meta, dict): raise DataError(f"{path}: the 'meta' array must hold a JSON object, got a {type(meta).__name__}")
+    names = list(arrs['class_names']) if 'class_names' in arrs else None     # optional: "0".."C-1"
+    return CrossModalData(**{k: arrs[k] for k in _FIELDS}, class_names=names, meta=meta)
 
 CrossModalData.save = save_npz
 CrossModalData.load = staticmethod(load_npz)
@@ -225,6 +228,10 @@ def load_mat(path, cls_emb, class_names=None, label_base=None) -> CrossModalData
     for k, v in x.items():
         n = len(lab[k.split('_')[0]].reshape(len(lab[k.split('_')[0]]), -1))
         if len(v) != n: raise DataError(f"{path/(k + '.mat')}: {len(v)} rows but {k.split('_')[0]}_img_lab.mat has {n} labels")
+    for m in ('img', 'txt'):
+        a, b = x[f'train_{m}'], x[f'test_{m}']
+        if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+            raise DataError(f"{path/f'test_{m}.mat'}: {b.shape[1:]} features per row but train_{m}.mat has {a.shape[1:]}")
     y, base = _to_class_ids(np.concatenate([lab['train'], lab['test']]), label_base)
     n_tr, n = len(x['train_img']), len(y)
     train = np.arange(n) < n_tr
@@ -243,10 +250,15 @@ def _read_txt_matrix(path: Path) -> np.ndarray:
     except Exception as e: raise DataError(f"{path}: not a whitespace-separated numeric matrix ({e})") from None
     return a
 
-def _read_list(path: Path):
+def _read_text(path: Path) -> str:
+    "The UTF-8 text of `path`; an error names the file and the first undecodable byte."
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
+    try: return path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e: raise DataError(f"{path}: not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r})") from None
+
+def _read_list(path: Path):
     names, labels = [], []
-    for k, line in enumerate(path.read_text().splitlines(), 1):
+    for k, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip(): continue
         parts = line.split()
         if len(parts) != 2 or not parts[1].lstrip('-').isdigit():
@@ -284,8 +296,7 @@ def load_dadn(path, class_names=None, label_base=1) -> CrossModalData:
 def _assets() -> Path: return Path(str(importlib.resources.files('zscmr')/'assets'))
 
 def _read_wiki_list(path: Path, n: int):
-    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
-    rows = [l.split() for l in path.read_text().splitlines() if l.strip()]
+    rows = [l.split() for l in _read_text(path).splitlines() if l.strip()]
     bad = [k for k, r in enumerate(rows, 1) if len(r) != 3 or not r[2].isdigit()]
     if bad: raise DataError(f"{path}, line {bad[0]}: expected 'text_id image_id category'")
     if len(rows) != n: raise DataError(f"{path}: {len(rows)} lines but the features have {n} rows")
@@ -307,7 +318,7 @@ def load_wikipedia(path, preprocess: str | None = 'sqrt') -> CrossModalData:
     t_te, i_te, y_te = _read_wiki_list(path/'testset_txt_img_cat.list', n_te)
     names_file = path/'categories.list'
     if not names_file.exists(): raise FileNotFoundError(f"{names_file}: no such file")
-    names = names_file.read_text().split()
+    names = _read_text(names_file).split()
     with np.load(_assets()/'wikipedia_cls_emb.npz', allow_pickle=False) as z:
         if [str(c) for c in z['class_names']] != names: raise DataError(f"{names_file}: categories differ from the shipped embeddings' {list(z['class_names'])}")
         E, texts, encoder = z['cls_emb'], [str(t) for t in z['texts']], str(z['encoder'])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from .train import make_adam
+from .train import make_adam, check_fields
 
 # %% auto #0
 __all__ = ['Generator', 'Critic', 'gradient_penalty', 'wgan_gp_critic_loss', 'wgan_generator_loss', 'SynthConfig',
@@ -96,6 +96,10 @@ class SynthConfig:
     lr: float = 1e-3             # Adam learning rate (JFSE: 1e-4 on large data; see the text)
     beta1: float = 0.5
     shared_noise: bool = True    # coupled mode: one noise vector drives both generators
+
+    def __post_init__(self):
+        check_fields(self, dict(d_hidden='int [1, inf)', d_noise='int [1, inf) or None', lambda_gp='float [0, inf)',
+                                lr='float (0, inf)', beta1='float [0, 1)'))
 
 class CoupledSynthesizer(nn.Module):
     "Two conditional WGAN-GPs (img, txt) driven by the same class embedding and, when coupled, the same noise."

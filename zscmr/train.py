@@ -4,21 +4,24 @@
 
 # %% ../nbs/01a_train.ipynb #6958d871
 from __future__ import annotations
-import copy, os, platform, random, tempfile, time
+import copy, errno, hashlib, math, os, platform, random, tempfile, time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint', 'load_checkpoint',
-           'config_from_dict', 'model_checkpoint', 'open_checkpoint', 'check_finite', 'optimizer_step', 'make_adam',
-           'rng_state', 'set_rng_state', 'TrainingInterrupted', 'TrainLoop']
+__all__ = ['DIVERGENCE_FACTOR', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint',
+           'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict', 'model_checkpoint',
+           'open_checkpoint', 'check_finite', 'TrainingDiverged', 'check_divergence', 'fingerprint', 'free_memory',
+           'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state', 'set_rng_state',
+           'TrainingInterrupted', 'TrainLoop']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
     "Seed Python, NumPy and torch (all devices); return a torch CPU generator seeded the same way."
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool): raise TypeError(f"seed: expected an int, got {seed!r}")
+    if not 0 <= seed < 2**63: raise ValueError(f"seed: expected an int in [0, 2**63), got {seed}")
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
@@ -61,12 +64,25 @@ def save_checkpoint(state: dict, path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
     os.close(fd)
     try:
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)                       # readable as any file the user writes, not mkstemp's 0600
         torch.save(state, tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp): os.unlink(tmp)
+        if isinstance(e, (RuntimeError, OSError)) and not isinstance(e, FileNotFoundError):
+            full = getattr(e, 'errno', None) == errno.ENOSPC or 'write failed' in str(e) or 'enforce fail' in str(e)
+            raise OSError(f"{path}: could not write the checkpoint{' (is the disk full?)' if full else ''}: "
+                          f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
         raise
     return path
+
+def clean_stale_tmp(path) -> list:
+    "Delete the temporary files a killed `save_checkpoint(…, path)` left next to `path`; return their names."
+    path = Path(path)
+    stale = sorted(path.parent.glob(path.name + '.*.tmp')) if path.parent.is_dir() else []
+    for f in stale: f.unlink(missing_ok=True)
+    return [f.name for f in stale]
 
 def load_checkpoint(path, map_location='cpu') -> dict:
     "Load a checkpoint with `weights_only=True` (no code runs); clear errors for missing or unsafe files."
@@ -87,6 +103,25 @@ def _type_ok(value, annotation: str) -> bool:
         if n == 'int' and isinstance(value, int) and not isinstance(value, bool): return True
         if n not in ('int', 'float') and isinstance(value, _TYPES[n]): return True
     return False
+
+def _inside(v, interval: str) -> bool:
+    "Is the number `v` in `interval`, written '[lo, hi)', '(0, inf)' and so on?"
+    lo, hi = (2.0**63 if t.strip() == '2**63' else float(t) for t in interval[1:-1].split(','))
+    return ((lo <= v) if interval[0] == '[' else (lo < v)) and ((v <= hi) if interval[-1] == ']' else (v < hi))
+
+def check_fields(cfg, rules: dict):
+    """Raise `ValueError` naming the first field of the dataclass `cfg` outside its allowed range. `rules` maps a field
+    to 'int [1, inf)', 'float (0, inf)', 'float [0, 1) or None' and so on; NaN is never allowed."""
+    for name, rule in rules.items():
+        v, optional = getattr(cfg, name), rule.endswith(' or None')
+        if v is None and optional: continue
+        kind, interval = rule[:-len(' or None')].split(' ', 1) if optional else rule.split(' ', 1)
+        number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        ok = number and (kind == 'float' or isinstance(v, (int, np.integer))) and _inside(v, interval)
+        if not ok:
+            want = ('a positive int' if kind == 'int' and interval == '[1, inf)' else
+                    f"an int in {interval}" if kind == 'int' else f"a number in {interval}")
+            raise ValueError(f"{type(cfg).__name__}.{name}: expected {want}{' or None' if optional else ''}, got {v!r}")
 
 def config_from_dict(cls, d: dict):
     "Build the config dataclass `cls` from `d`, rejecting unknown keys and values of the wrong type by name."
@@ -119,6 +154,50 @@ def check_finite(losses: dict, where: str):
     "Raise `FloatingPointError` naming each non-finite loss in `losses` (name → tensor or number) and `where`."
     bad = {k: float(v) for k, v in losses.items() if not bool(torch.isfinite(torch.as_tensor(v)).all())}
     if bad: raise FloatingPointError(f"{where}: non-finite loss " + ', '.join(f"{k}={v}" for k, v in bad.items()))
+
+class TrainingDiverged(FloatingPointError):
+    "A loss grew by orders of magnitude over its first epoch's value: the run diverged without (yet) producing NaN."
+
+DIVERGENCE_FACTOR = 1e6
+
+def check_divergence(rec: dict, first: dict, where: str = '', factor: float = DIVERGENCE_FACTOR):
+    "Raise `TrainingDiverged` when a loss in `rec` is `factor` times larger in size than in `first` (itself taken as at least 1)."
+    skip = lambda k: k in ('epoch', 'seconds') or k.startswith(('acc', 'val'))
+    grown = {k: (first[k], v) for k, v in rec.items() if k in first and not skip(k) and abs(v) > factor * max(abs(first[k]), 1.0)}
+    if grown:
+        k, (a, b) = max(grown.items(), key=lambda kv: abs(kv[1][1]) / max(abs(kv[1][0]), 1.0))
+        more = f" (and {len(grown) - 1} more)" if len(grown) > 1 else ''
+        raise TrainingDiverged(f"{where + ': ' if where else ''}the run diverged: loss {k} grew from {a:.3g} in its first epoch "
+                               f"to {b:.3g}{more}; lower the learning rate")
+
+def fingerprint(*arrays) -> str:
+    "A short hash of the shapes, dtypes and values of `arrays` (tensors or NumPy arrays): equal iff the data are equal."
+    h = hashlib.sha256()
+    for a in arrays:
+        a = a.detach().cpu().contiguous().numpy() if isinstance(a, torch.Tensor) else np.ascontiguousarray(a)
+        h.update(f"{a.dtype}{a.shape};".encode()); h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+def free_memory(device) -> int | None:
+    "Bytes free on `device` (CPU: the kernel's MemAvailable; CUDA: the driver's count); None where unknown."
+    d = torch.device(device)
+    if d.type == 'cuda': return int(torch.cuda.mem_get_info(d)[0])
+    if d.type != 'cpu': return None
+    try: return next(int(l.split()[1]) * 1024 for l in open('/proc/meminfo') if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError): pass
+    try: return os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError): return None
+
+def check_memory(nbytes: float, device, what: str):
+    "Raise `MemoryError` before allocating when `nbytes` (an estimate) exceeds the memory free on `device`."
+    free = free_memory(device)
+    if free is not None and nbytes > free:
+        raise MemoryError(f"{what}: needs about {nbytes / 2**30:.1f} GiB but only {free / 2**30:.1f} GiB is free on "
+                          f"{torch.device(device).type}; use smaller features, d_hidden or batch_size")
+
+def training_bytes(n_params: int, n_values: int = 0) -> int:
+    "Memory of a training run in float32: weights, gradients, two Adam moments and the best epoch's copy, plus `n_values` data values."
+    return 4 * (5 * int(n_params) + int(n_values))
 
 # %% ../nbs/01a_train.ipynb #b0827234
 def optimizer_step(opt: torch.optim.Optimizer, loss: torch.Tensor, clip: float | None = None):
@@ -177,7 +256,8 @@ class TrainLoop:
 def _save_state(self: TrainLoop, parts, epoch, epochs, hist, best):
     save_checkpoint(dict(kind='train_state', desc=self.desc, signature=self.signature, epoch=epoch, epochs=epochs,
                          history=hist, best_epoch=best[0], best_val=best[1], best_state=best[2],
-                         parts={k: v.state_dict() for k, v in parts.items()}, rng=rng_state(self.g)), self.state_path)
+                         parts={k: v.state_dict() for k, v in parts.items()}, rng=rng_state(self.g),
+                         elapsed=self.elapsed + time.perf_counter() - self.t0), self.state_path)
 
 def _load_state(self: TrainLoop, parts, epochs):
     st = load_checkpoint(self.state_path)
@@ -185,10 +265,13 @@ def _load_state(self: TrainLoop, parts, epochs):
         raise ValueError(f"{self.state_path}: not a {self.desc} training state (kind={st.get('kind')!r}, desc={st.get('desc')!r})")
     if st['signature'] != self.signature or st['epochs'] != epochs:
         diff = sorted(k for k in set(st['signature']) | set(self.signature) if st['signature'].get(k) != self.signature.get(k))
-        raise ValueError(f"{self.state_path}: written by a different run (differs in {diff or ['epochs']}); "
-                         "delete it or resume with the same settings")
+        short = lambda v: (s if len(s := str(v)) <= 40 else s[:37] + '...')
+        both = '; '.join(f"{k}: {short(st['signature'].get(k))} in the state, {short(self.signature.get(k))} now" for k in diff)
+        raise ValueError(f"{self.state_path}: written by a different run (differs in {diff or ['epochs']}); {both + '; ' if both else ''}"
+                         "delete it or resume with the same settings and data")
     for k, v in parts.items(): v.load_state_dict(st['parts'][k])
     set_rng_state(st['rng'], self.g)
+    self.elapsed = float(st.get('elapsed', sum(r.get('seconds', 0.0) for r in st['history'])))
     return st['epoch'], st['history'], (st['best_epoch'], st['best_val'], st['best_state'])
 TrainLoop._save_state, TrainLoop._load_state = _save_state, _load_state
 
@@ -198,6 +281,8 @@ def _run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, eve
     modules' weights from the best validated epoch are restored at the end. Returns history, best_epoch, best_val."""
     from tqdm.auto import tqdm
     start, hist, best = 0, [], (epochs, None, None)
+    self.t0, self.elapsed = time.perf_counter(), 0.0
+    if self.state_path is not None: clean_stale_tmp(self.state_path)      # left by a kill during a save
     if self.resume and self.state_path is not None and self.state_path.exists():
         start, hist, best = self._load_state(parts, epochs)
     own = self.bar is None
@@ -210,6 +295,8 @@ def _run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, eve
             t0 = time.perf_counter()
             with self.autocast(): rec = dict(epoch_fn(ep))
             if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
+            first = {k: v for r in reversed(hist + [rec]) for k, v in r.items()}     # each loss's first value
+            check_divergence(rec, first)                       # before this epoch's state replaces the last good one
             rec |= dict(epoch=ep + 1, seconds=time.perf_counter() - t0)
             if validate is not None and ((ep + 1) % every == 0 or ep + 1 == epochs):
                 rec['val_avg'] = float(validate())

@@ -16,7 +16,7 @@ from .data import CrossModalData, DataError, items_of_classes
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, TrainLoop)
+                         check_finite, optimizer_step, TrainLoop, check_fields, check_memory, fingerprint, training_bytes)
 
 # %% auto #0
 __all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'shifted_images', 'slant_digits', 'vse_loss', 'DomainDiscriminator',
@@ -135,6 +135,11 @@ def structure_loss(z_tgt: torch.Tensor, z_src_same: torch.Tensor, z_src_other: t
     return F.kl_div(q, p, log_target=True, reduction='batchmean')
 
 # %% ../nbs/06_transfer.ipynb #ecc13e41
+_AEIR_RULES = dict(d_joint='int [1, inf)', d_hidden='int [0, inf)', dropout='float [0, 1)', epochs='int [1, inf)',
+                   batch_size='int [2, inf)', lr='float (0, inf)', lr_disc='float (0, inf)',
+                   grad_clip='float [0, inf)', margin='float (0, inf)', warmup_epochs='int [0, inf)', w_adv='float [0, inf)',
+                   w_struct='float [0, inf)', k='int [1, inf)', tau='float (0, inf)', seed='int [0, 2**63)')
+
 @dataclass
 class AEIRConfig:
     "Every AEIR setting in one place; VSE++ / AECR defaults in the comments."
@@ -146,7 +151,7 @@ class AEIRConfig:
     batch_size: int = 128       # (VSE++: 128)
     lr: float = 2e-4            # Adam lr of the encoders (VSE++: 2e-4)
     lr_disc: float = 2e-4       # Adam lr of the discriminators
-    grad_clip: float = 2.0      # (VSE++: 2)
+    grad_clip: float = 2.0      # (VSE++: 2); 0 = no clipping
     margin: float = 0.2         # (VSE++: 0.2)
     warmup_epochs: int = 5      # sum over negatives first, then the hardest negative
     w_adv: float = 0.1          # weight of the intra-modal domain-confusion loss; 0 = off
@@ -160,8 +165,12 @@ class AEIRConfig:
     device: str = 'auto'
 
     def __post_init__(self):
-        if not 0 <= self.source_epochs <= self.epochs:
-            raise ValueError(f"source_epochs: expected 0..epochs ({self.epochs}), got {self.source_epochs}")
+        check_fields(self, _AEIR_RULES)
+        for k in ('use_grl', 'paired_target', 'amp'):
+            if not isinstance(getattr(self, k), bool): raise ValueError(f"AEIRConfig.{k}: expected true or false, got {getattr(self, k)!r}")
+        if not isinstance(self.device, str): raise ValueError(f"AEIRConfig.device: expected 'auto', 'cpu', 'cuda' or 'mps', got {self.device!r}")
+        ok = isinstance(self.source_epochs, int) and not isinstance(self.source_epochs, bool) and 0 <= self.source_epochs <= self.epochs
+        if not ok: raise ValueError(f"AEIRConfig.source_epochs: expected 0..epochs ({self.epochs}), got {self.source_epochs!r}")
         if self.source_epochs == self.epochs and (self.w_adv > 0 or self.w_struct > 0):
             raise ValueError(f"source_epochs = epochs = {self.epochs}: the transfer losses would never train; "
                              "lower source_epochs, or set w_adv = w_struct = 0 for a source-only model")
@@ -246,6 +255,12 @@ def aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=N
     a state file is written there after every epoch; `resume=True` continues from it."""
     cfg = self.config
     signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_source=data.source.n_txt)
+    arrays = [getattr(d, f) for d in (data.source, data.target_train) for f in ('x_img', 'x_txt', 'txt2img')]
+    signature |= dict(data=fingerprint(*arrays), classes=getattr(data, 'classes', None))   # resume only on the same data
+    d_img, d_txt, h, n = data.source.x_img.shape[1], data.source.x_txt.shape[1], cfg.d_hidden, data.source.n_txt + data.target_train.n_txt
+    params = sum(d * h + h * cfg.d_joint if h else d * cfg.d_joint for d in (d_img, d_txt)) + 2 * 257 * cfg.d_joint
+    check_memory(training_bytes(params, 2 * n * (d_img + d_txt) + 4 * cfg.batch_size * (d_img + d_txt + 2 * h)),
+                 pick_device(cfg.device), 'AEIR training')
     loop = TrainLoop(cfg.seed, cfg.device, 'AEIR', progress, cfg.amp, state_path, resume, signature=signature)
     dev = self.device = loop.device
     src, tgt = data.source, data.target_train

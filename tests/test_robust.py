@@ -1,0 +1,379 @@
+"Runs that cannot lie: each numbered case of the failure table in the CLI chapter, as a test."
+import json, os, signal, subprocess, sys
+
+import numpy as np
+import pytest
+import torch
+
+import zscmr.train as train_mod
+from zscmr.baselines import CCA, RidgeRegression
+from zscmr.cfsa import CFSA, CFSAConfig
+from zscmr.cli import eval_run, main, train_run
+from zscmr.data import CrossModalData, DataError, load_dadn, load_mat, load_npz, make_synthetic, save_npz, split_dadn
+from zscmr.synthesis import SynthConfig
+from zscmr.train import TrainLoop, load_checkpoint, save_checkpoint
+from zscmr.transfer import AEIR, AEIRConfig, class_disjoint
+
+TINY_CFSA = dict(epochs=3, d_hidden=16, n_critic=1, n_syn=8, batch_size=32, eval_every=1)
+TINY_AEIR = dict(epochs=4, source_epochs=2, d_joint=8, d_hidden=16, batch_size=32, warmup_epochs=1)
+
+
+@pytest.fixture(scope='module')
+def data_file(tmp_path_factory):
+    p = tmp_path_factory.mktemp('data') / 'syn.npz'
+    save_npz(make_synthetic(n_classes=8, n_per_class=20, d_img=16, d_txt=8, seed=0), p)
+    return p
+
+
+def cfg(tmp_path, d, name='cfg.json'):
+    (tmp_path / name).write_text(json.dumps(d))
+    return str(tmp_path / name)
+
+
+def zscmr(capsys, *argv):
+    "Run `zscmr argv…` in-process; return (exit status, stderr's last line)."
+    rc = main([str(a) for a in argv])
+    err = capsys.readouterr().err.strip()
+    return rc, err.splitlines()[-1] if err else ''
+
+
+def train(capsys, tmp_path, data, method, out, config=None, *more):
+    extra = ['--config', cfg(tmp_path, config, f'{method}.json')] if config else []
+    return zscmr(capsys, 'train', method, '--data', data, '--format', 'npz', '--out', out, '--device', 'cpu', *extra, *more)
+
+
+# 1. --resume accepts only the same run
+def test_1_resume_refuses_another_split(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
+    before = (out / 'run.json').read_text()
+    rc, err = train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA, '--resume', '--unseen', '1,3,5,7')
+    assert rc == 2 and 'written by a different run' in err and 'unseen' in err and 'data' in err, err
+    assert (out / 'run.json').read_text() == before and not (tmp_path / 'run.partial').exists()
+
+
+def test_1_resume_refuses_other_data(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'aeir', out, TINY_AEIR)[0] == 0
+    noise = make_synthetic(n_classes=8, n_per_class=20, d_img=16, d_txt=8, separation=0.0, seed=0)
+    save_npz(noise, tmp_path / 'noise.npz')
+    rc, err = train(capsys, tmp_path, tmp_path / 'noise.npz', 'aeir', out, TINY_AEIR, '--resume')
+    assert rc == 2 and "differs in ['data']" in err, err
+
+
+def test_1_resume_of_the_same_finished_run_is_allowed(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
+    first = json.loads((out / 'run.json').read_text())
+    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA, '--resume')[0] == 0
+    assert json.loads((out / 'run.json').read_text())['metrics'] == first['metrics']
+
+
+# 2. run folders: no silent overwrite, a lock, all or nothing
+def test_2_a_finished_run_is_replaced_only_with_force(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
+    rc, err = train(capsys, tmp_path, data_file, 'regression', out)
+    assert rc == 2 and 'holds a finished cfsa run; pass --force' in err, err
+    assert json.loads((out / 'run.json').read_text())['method'] == 'cfsa'
+    assert train(capsys, tmp_path, data_file, 'regression', out, None, '--force')[0] == 0
+    assert json.loads((out / 'run.json').read_text())['method'] == 'regression'
+    assert not (out / 'state').exists()                                # no stale state of the replaced run
+
+
+def test_2_a_second_writer_gets_the_holders_pid(tmp_path, data_file, capsys):
+    holder = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    try:
+        (tmp_path / 'run.lock').write_text(f'{holder.pid}\n')
+        rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run')
+        assert rc == 2 and f'another zscmr run (PID {holder.pid}) is writing it' in err, err
+    finally: holder.kill(); holder.wait()
+    assert train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run')[0] == 0   # a dead holder's lock is taken over
+    assert not (tmp_path / 'run.lock').exists()
+
+
+def test_2_a_failed_overwrite_keeps_the_old_run(tmp_path, data_file, capsys, monkeypatch):
+    import errno, zscmr.cli as cli
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'regression', out)[0] == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    def full(*a, **k): raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(cli, 'write_table', full)
+    rc, err = train(capsys, tmp_path, data_file, 'cca', out, {'n_components': 2}, '--force')
+    assert rc == 2 and 'No space left' in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert not (tmp_path / 'run.partial').exists() and not (tmp_path / 'run.lock').exists()
+    monkeypatch.undo()
+    assert main(['eval', '--checkpoint', str(out)]) == 0
+
+
+# 3. settings that would give a wrong model with exit status 0
+@pytest.mark.parametrize('method, settings, msg', [
+    ('aeir', dict(grad_clip=-1.0), 'AEIRConfig.grad_clip: expected a number in [0, inf)'),
+    ('aeir', dict(d_joint=0), 'AEIRConfig.d_joint: expected a positive int'),
+    ('aeir', dict(lr=0.0), 'AEIRConfig.lr: expected a number in (0, inf)'),
+    ('aeir', dict(epochs=0, source_epochs=0), 'AEIRConfig.epochs: expected a positive int'),
+    ('cfsa', dict(lr_enc=0.0), 'CFSAConfig.lr_enc: expected a number in (0, inf)'),
+    ('cfsa', dict(lr_gan=-1e-3), 'CFSAConfig.lr_gan: expected a number in (0, inf)'),
+    ('cfsa', dict(dropout=1.0), 'CFSAConfig.dropout: expected a number in [0, 1)'),
+    ('regression', dict(alpha=-1.0), 'RidgeRegression.alpha: expected a number in [0, inf)'),
+    ('cca', dict(n_components=0), 'CCA.n_components: expected an int in [1, inf)'),
+])
+def test_3_nonsense_settings_are_refused_by_name(tmp_path, data_file, capsys, method, settings, msg):
+    rc, err = train(capsys, tmp_path, data_file, method, tmp_path / 'run', settings)
+    assert rc == 2 and msg in err, err
+    assert not (tmp_path / 'run').exists() and not (tmp_path / 'run.partial').exists()
+
+
+def test_3_every_config_field_has_a_range():
+    import dataclasses
+    bad = dict(int=-7, float=float('nan'))
+    for cls in (CFSAConfig, AEIRConfig, SynthConfig):
+        for f in dataclasses.fields(cls):
+            kind = str(f.type).split(' ')[0]
+            if kind not in bad: continue
+            with pytest.raises(ValueError, match=rf'{cls.__name__}\.{f.name}: expected'):
+                cls(**{f.name: bad[kind]})
+
+
+def test_3_a_diverging_run_stops_with_a_message(tmp_path, data_file, capsys):
+    rc, err = train(capsys, tmp_path, data_file, 'cfsa', tmp_path / 'run', TINY_CFSA | dict(lr_enc=1e6, lr_gan=1e6))
+    assert rc == 2 and 'the run diverged: loss' in err and 'lower the learning rate' in err, err
+    assert not (tmp_path / 'run').exists()
+
+
+def test_3_divergence_check_in_the_loop(tmp_path):
+    loop = TrainLoop(0, 'cpu', 'toy', progress=False, state_path=tmp_path / 's.pt')
+    with pytest.raises(FloatingPointError, match=r'toy, epoch 3: the run diverged: loss l grew from 2 .* to 2e\+08.*last good state \(epoch 2\)'):
+        loop.run(lambda ep: dict(l=2.0 * 100.0 ** (ep ** 2)), 5, {})
+    assert load_checkpoint(tmp_path / 's.pt')['epoch'] == 2
+    TrainLoop(0, 'cpu', 'toy', progress=False).run(lambda ep: dict(l=0.01 * 100 ** ep), 3, {})   # 1 → 100: fine
+
+
+def test_3_one_unseen_class_is_refused(tmp_path, capsys):
+    save_npz(make_synthetic(n_classes=2, n_per_class=20, seed=0), tmp_path / 'two.npz')
+    rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'two.npz', '--format', 'npz', '--out', tmp_path / 'run', '--n-val', 0)
+    assert rc == 2 and 'only 1 unseen class [0]' in err and 'at least 2 unseen classes' in err, err
+
+
+def test_3_negative_counts_on_the_command_line(tmp_path, capsys):
+    rc, err = zscmr(capsys, 'bench', 'digits', '--random-splits', -1, '--out', tmp_path / 'b')
+    assert rc == 2 and '--random-splits: expected 0 or more, got -1' in err, err
+    rc, err = zscmr(capsys, 'demo', '--threads', 0, '--out', tmp_path / 'd')
+    assert rc == 2 and '--threads: expected 1 or more' in err, err
+
+
+# 4. tracebacks turned into errors
+def _eval_on(tmp_path, capsys, data_file, n_classes):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'regression', out)[0] == 0
+    save_npz(make_synthetic(n_classes=n_classes, n_per_class=20, d_img=16, d_txt=8, seed=0), tmp_path / 'other.npz')
+    return zscmr(capsys, 'eval', '--checkpoint', out, '--data', tmp_path / 'other.npz', '--format', 'npz')
+
+
+def test_4_eval_on_fewer_classes(tmp_path, data_file, capsys):
+    rc, err = _eval_on(tmp_path, capsys, data_file, 6)
+    assert rc == 2 and "its 6 classes differ from the model's 8 (missing ['6', '7'])" in err, err
+
+
+def test_4_eval_on_more_classes(tmp_path, data_file, capsys):
+    rc, err = _eval_on(tmp_path, capsys, data_file, 10)
+    assert rc == 2 and "its 10 classes differ from the model's 8 (extra ['8', '9'])" in err, err
+
+
+def test_4_aeir_batch_size_zero(tmp_path, data_file, capsys):
+    rc, err = train(capsys, tmp_path, data_file, 'aeir', tmp_path / 'run', TINY_AEIR | dict(batch_size=0))
+    assert rc == 2 and 'AEIRConfig.batch_size: expected an int in [2, inf), got 0' in err, err
+
+
+def test_4_one_column_class_embeddings_for_regression(tmp_path, capsys):
+    save_npz(make_synthetic(n_classes=6, n_per_class=20, d_emb=1, seed=0), tmp_path / 'one.npz')
+    rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'one.npz', '--format', 'npz', '--out', tmp_path / 'run')
+    assert rc == 0, err
+    assert main(['eval', '--checkpoint', str(tmp_path / 'run' / 'model.pt')]) == 0      # a model.pt names its folder
+
+
+def test_4_run_json_naming_a_class_the_data_lacks(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'regression', out)[0] == 0
+    run = json.loads((out / 'run.json').read_text())
+    run['split']['unseen'] = run['split']['unseen'] + [99]; del run['class_names']
+    (out / 'run.json').write_text(json.dumps(run))
+    rc, err = zscmr(capsys, 'eval', '--checkpoint', out)
+    assert rc == 2 and "the run's split names class 99, but the data has 8 classes" in err, err
+    (out / 'run.json').write_text('{"method": "cca", ')
+    rc, err = zscmr(capsys, 'eval', '--checkpoint', out)
+    assert rc == 2 and 'run.json: not valid JSON' in err, err
+
+
+# 5. memory
+def test_5_huge_features_are_refused_before_allocating(monkeypatch):
+    monkeypatch.setattr(train_mod, 'free_memory', lambda device: 2**28)
+    d = make_synthetic(n_classes=4, n_per_class=12, d_img=10**5, d_txt=8, seed=0)
+    with pytest.raises(MemoryError, match=r'CFSA training: needs about .* GiB but only 0.2 GiB is free on cpu'):
+        CFSA(CFSAConfig(epochs=1, device='cpu')).fit(d, split_dadn(d), progress=False)
+    td = class_disjoint(d, [0, 1])
+    with pytest.raises(MemoryError, match='AEIR training: needs about'):
+        AEIR(AEIRConfig(epochs=2, source_epochs=1, device='cpu')).fit(td, progress=False)
+
+
+def test_5_retrieval_matrix_is_estimated_first(tmp_path, data_file, capsys, monkeypatch):
+    monkeypatch.setattr(train_mod, 'free_memory', lambda device: 1000)
+    rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run')
+    assert rc == 2 and 'evaluation: ' in err and 'queries × ' in err and 'GiB is free' in err, err
+
+
+def test_5_load_npz_reads_only_the_arrays_it_uses(tmp_path, monkeypatch):
+    d = make_synthetic(n_classes=4, n_per_class=10, seed=0)
+    arrs = {k: getattr(d, k).numpy() for k in ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img')}
+    np.savez(tmp_path / 'extra.npz', **arrs, unused=np.zeros(10))
+    read, real = [], np.lib.npyio.NpzFile.__getitem__
+    monkeypatch.setattr(np.lib.npyio.NpzFile, '__getitem__', lambda self, k: read.append(k) or real(self, k))
+    assert load_npz(tmp_path / 'extra.npz').class_names == ['0', '1', '2', '3']       # class_names is optional
+    assert 'unused' not in read and set(read) == set(arrs)
+
+
+# 6. messages that name the file or setting
+def test_6_malformed_meta(tmp_path, data_file):
+    with np.load(data_file) as z: arrs = {k: z[k] for k in z.files}
+    np.savez(tmp_path / 'm.npz', **(arrs | dict(meta=np.array('{"source": '))))
+    with pytest.raises(DataError, match=r"m.npz: the 'meta' array is not JSON text"): load_npz(tmp_path / 'm.npz')
+    np.savez(tmp_path / 'm.npz', **(arrs | dict(meta=np.array('[1, 2]'))))
+    with pytest.raises(DataError, match=r"m.npz: the 'meta' array must hold a JSON object"): load_npz(tmp_path / 'm.npz')
+
+
+def test_6_mat_train_test_dimension_mismatch(tmp_path):
+    from scipy.io import savemat
+    r = np.random.default_rng(0)
+    for k, shape in dict(train_img=(6, 5), test_img=(4, 7), train_txt=(6, 3), test_txt=(4, 3)).items():
+        savemat(tmp_path / f'{k}.mat', {k: r.random(shape)})
+    for s, n in (('train', 6), ('test', 4)): savemat(tmp_path / f'{s}_img_lab.mat', {f'{s}_img_lab': np.arange(n)[:, None] % 2 + 1})
+    with pytest.raises(DataError, match=r'test_img.mat: \(7,\) features per row but train_img.mat has \(5,\)'):
+        load_mat(tmp_path, np.ones((2, 3)))
+
+
+def test_6_dadn_list_not_utf8(tmp_path):
+    for mod in ('img', 'txt'):
+        for s in ('train', 'test'):
+            np.savetxt(tmp_path / f'{mod}_{s}_fea.txt', np.ones((2, 3)))
+            (tmp_path / f'{mod}_{s}_list.txt').write_text('a 1\nb 2\n')
+    np.savetxt(tmp_path / 'cate_fea.txt', np.eye(2))
+    (tmp_path / 'txt_test_list.txt').write_bytes(b'a 1\n\xff\xfe 2\n')
+    with pytest.raises(DataError, match=r"txt_test_list.txt: not UTF-8 text \(byte 4"): load_dadn(tmp_path)
+
+
+@pytest.mark.parametrize('argv, msg', [
+    (['--seed', '-1'], '--seed: expected an int in [0, 2**63), got -1'),
+    (['--seed', str(2**70)], '--seed: expected an int in [0, 2**63)'),
+    (['--n-val', '-1'], '--n-val: expected 0 or more, got -1'),
+])
+def test_6_command_line_numbers_named(tmp_path, data_file, capsys, argv, msg):
+    rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run', None, *argv)
+    assert rc == 2 and msg in err, err
+
+
+@pytest.mark.parametrize('make, msg', [
+    (lambda: CFSAConfig(d_noise=-3), 'CFSAConfig.d_noise: expected a positive int or None, got -3'),
+    (lambda: CFSAConfig(seed=-1), 'CFSAConfig.seed: expected an int in [0, 2**63), got -1'),
+    (lambda: AEIRConfig(seed=2**70), 'AEIRConfig.seed: expected an int in [0, 2**63)'),
+    (lambda: train_run('regression', 'x.npz', 'npz', 'out', n_val=-1), '--n-val: expected 0 or more'),
+])
+def test_6_settings_named(make, msg):
+    with pytest.raises(ValueError) as e: make()
+    assert msg in str(e.value), str(e.value)
+
+
+def test_6_disk_full_names_the_file(tmp_path, monkeypatch):
+    def full(obj, f, *a, **k):
+        open(f, 'wb').write(b'PK')
+        raise RuntimeError('[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed writing file data/0: file write failed')
+    monkeypatch.setattr(torch, 'save', full)
+    with pytest.raises(OSError, match=r'ck.pt: could not write the checkpoint \(is the disk full\?\)'):
+        save_checkpoint({'w': torch.ones(2)}, tmp_path / 'ck.pt')
+    assert list(tmp_path.iterdir()) == []                               # no temporary file left
+
+
+# 7. small things
+def test_7_stale_tmp_files_are_cleaned_on_resume(tmp_path):
+    td = class_disjoint(make_synthetic(n_classes=8, n_per_class=20, seed=0), [0, 1, 2, 3])
+    (tmp_path / 'a.pt.x1y2z3.tmp').write_bytes(b'half a checkpoint')
+    AEIR(AEIRConfig(**TINY_AEIR, device='cpu')).fit(td, progress=False, state_path=tmp_path / 'a.pt', resume=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['a.pt']
+
+
+def test_7_seconds_count_the_whole_resumed_run(tmp_path, data_file, monkeypatch):
+    import time
+    real, calls = AEIR._epoch, [0]
+    def slow(self, *a, **k):
+        calls[0] += 1
+        if calls[0] == 3: raise KeyboardInterrupt
+        time.sleep(0.3); return real(self, *a, **k)
+    monkeypatch.setattr(AEIR, '_epoch', slow)
+    (tmp_path / 'c.json').write_text(json.dumps(TINY_AEIR))
+    kw = dict(config=tmp_path / 'c.json', device='cpu', progress=False)
+    with pytest.raises(KeyboardInterrupt): train_run('aeir', data_file, 'npz', tmp_path / 'run', **kw)
+    run = train_run('aeir', data_file, 'npz', tmp_path / 'run', resume=True, **kw)
+    assert run['seconds'] >= 4 * 0.3, run['seconds']
+
+
+def test_7_checkpoints_are_not_private(tmp_path):
+    umask = os.umask(0o022)
+    try: save_checkpoint({'w': torch.ones(1)}, tmp_path / 'ck.pt')
+    finally: os.umask(umask)
+    assert (tmp_path / 'ck.pt').stat().st_mode & 0o777 == 0o644
+
+
+def test_7_a_failed_run_leaves_no_folders(tmp_path, capsys):
+    rc, _ = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'nope.npz', '--format', 'npz', '--out', tmp_path / 'a' / 'b' / 'run')
+    assert rc == 2 and list(tmp_path.iterdir()) == []
+    save_npz(make_synthetic(n_classes=3, n_per_class=10, seed=0), tmp_path / 'three.npz')
+    rc, _ = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'three.npz', '--format', 'npz', '--out', tmp_path / 'a' / 'run')
+    assert rc == 2 and sorted(p.name for p in tmp_path.iterdir()) == ['three.npz']
+
+
+# the command line itself
+def test_no_arguments_prints_the_help(capsys):
+    assert main([]) == 0
+    assert 'usage: zscmr' in capsys.readouterr().out
+
+
+def test_train_help_lists_the_npz_arrays(capsys):
+    with pytest.raises(SystemExit): main(['train', '--help'])
+    out = capsys.readouterr().out
+    for word in ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img', 'optional: class_names',
+                 'cate_fea.txt', 'raw_features.mat', 'train_img_lab.mat', '--threads', '--force'):
+        assert word in out, word
+
+
+@pytest.mark.slow
+def test_sigkill_during_a_state_save_then_resume_gives_the_uninterrupted_run(tmp_path, data_file):
+    "kill -9 while the third state file is half written; --resume must end exactly where an uninterrupted run ends."
+    config = cfg(tmp_path, TINY_AEIR)
+    args = ['train', 'aeir', '--data', str(data_file), '--format', 'npz', '--config', config, '--device', 'cpu', '--threads', '1']
+    killer = ("import os, signal, sys, torch\n"
+              "real, n = torch.save, [0]\n"
+              "def save(obj, f, *a, **k):\n"
+              "    if isinstance(obj, dict) and obj.get('kind') == 'train_state':\n"
+              "        n[0] += 1\n"
+              "        if n[0] == 3:\n"
+              "            real(obj, f, *a, **k); b = open(f, 'rb').read(); open(f, 'wb').write(b[:len(b) // 2])\n"
+              "            os.kill(os.getpid(), signal.SIGKILL)\n"
+              "    return real(obj, f, *a, **k)\n"
+              "torch.save = save\n"
+              "from zscmr.cli import main; sys.exit(main(sys.argv[1:]))\n")
+    env = os.environ | dict(OMP_NUM_THREADS='1')
+    run = lambda code, out, *more: subprocess.run([sys.executable, '-c', code, *args, '--out', str(out), *more],
+                                                  capture_output=True, text=True, env=env, timeout=300)
+    plain = "import sys; from zscmr.cli import main; sys.exit(main(sys.argv[1:]))"
+    assert run(plain, tmp_path / 'whole').returncode == 0
+    killed = run(killer, tmp_path / 'run')
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert list((tmp_path / 'run.partial' / 'state').glob('*.tmp')), 'the kill did not hit a save'
+    done = run(plain, tmp_path / 'run', '--resume')
+    assert done.returncode == 0, done.stderr
+    a, b = (json.loads((tmp_path / r / 'run.json').read_text()) for r in ('whole', 'run'))
+    assert a['metrics'] == b['metrics']
+    wa, wb = (load_checkpoint(tmp_path / r / 'model.pt')['nets'] for r in ('whole', 'run'))
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+    left = sorted(p.name for p in tmp_path.rglob('*') if p.suffix in ('.tmp', '.lock', '.partial', '.old'))
+    assert left == [] and not (tmp_path / 'run.partial').exists()
