@@ -64,15 +64,18 @@ def test_dial_world_dials_and_errors():
             make_dial_world(**kw)
 
 
-def test_synthesis_pays_results_schema():
-    res = json.loads((ROOT/'bench/results/synthesis_pays.json').read_text())
+@pytest.mark.parametrize('name', ['synthesis_pays.json', 'synthesis_pays_more_pairs.json', 'synthesis_pays_more_classes.json'])
+def test_synthesis_pays_results_schema(name):
+    res = json.loads((ROOT/'bench/results'/name).read_text())
     meta, records = res['meta'], res['records']
     for k in ('command', 'date', 'machine', 'cpu', 'versions', 'torch', 'seeds', 'dials', 'novelty', 'digits', 'methods'):
         assert k in meta, k
     assert meta['complete'] and set(meta['methods']) == METHODS and len(meta['seeds']) >= 5
-    assert meta['threads_per_fit'] == 1 and meta['split'].startswith('dadn')
+    assert meta['threads_per_fit'] == 1 and meta['split'].startswith('dadn') and meta['command'].startswith('python bench/synthesis_pays.py')
+    more = lambda: ((f", {meta['per_class']} pairs per class" if meta.get('per_class', 20) != 20 else '') +
+                    (f", {meta['classes']} classes" if meta.get('classes', 30) != 30 else ''))
     worlds = {f'digits, {e}' for e in meta['digits']}
-    worlds |= {f'dial world, determined {d:g}, novelty {n:g}' for d in meta['dials'] for n in meta['novelty']}
+    worlds |= {f'dial world, determined {d:g}, novelty {n:g}{more()}' for d in meta['dials'] for n in meta['novelty']}
     runs = [(r['world'], r['method'], r['seed']) for r in records]
     assert len(runs) == len(set(runs)), 'a run appears twice'
     assert set(runs) == {(w, m, s) for w in worlds for m in meta['methods'] for s in meta['seeds']}
