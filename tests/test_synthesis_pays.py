@@ -64,7 +64,8 @@ def test_dial_world_dials_and_errors():
             make_dial_world(**kw)
 
 
-@pytest.mark.parametrize('name', ['synthesis_pays.json', 'synthesis_pays_more_pairs.json', 'synthesis_pays_more_classes.json'])
+@pytest.mark.parametrize('name', ['synthesis_pays.json', 'synthesis_pays_more_pairs.json', 'synthesis_pays_more_classes.json',
+                                  'synthesis_pays_most_pairs.json'])
 def test_synthesis_pays_results_schema(name):
     res = json.loads((ROOT/'bench/results'/name).read_text())
     meta, records = res['meta'], res['records']
