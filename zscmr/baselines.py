@@ -25,7 +25,7 @@ class _Standardiser:
         return self
     def __call__(self, x, m): mu, sd = self.stats[m]; return ((torch.as_tensor(x, dtype=torch.float32) - mu) / sd).numpy()
 
-def _select(make, grid, data, split):
+def _choose_on_validation(make, grid, data, split):
     "Fit `make(value)` for each grid value on the split without validation classes; return the value with best val mAP."
     if not split.val: return grid[len(grid) // 2], {}
     views = zero_shot_views(data, split)
@@ -40,7 +40,7 @@ class _Baseline:
     def fit(self, data: CrossModalData, split: ZeroShotSplit, progress: bool = False):
         "Choose the hyper-parameter on the validation classes (unless given), then refit on all seen classes."
         if getattr(self, self.param) is None:
-            value, self.val_scores = _select(type(self), self.grid, data, split)
+            value, self.val_scores = _choose_on_validation(type(self), self.grid, data, split)
             setattr(self, self.param, value)
         return self.fit_view(_all_seen(data, split))
 

@@ -136,7 +136,7 @@ def _index(idx, n, name):
     return idx
 
 @torch.no_grad()
-def _select(self: CrossModalData, img, txt) -> CrossModalData:
+def _data_select(self: CrossModalData, img, txt) -> CrossModalData:
     "A new dataset with images `img` and texts `txt` (index arrays or boolean masks); pairs re-mapped."
     i, t = _index(img, self.n_img, 'img'), _index(txt, self.n_txt, 'txt')
     new_pos = torch.full((self.n_img + 1,), -1, dtype=torch.long)   # last slot maps "unpaired" (-1) to -1
@@ -144,7 +144,7 @@ def _select(self: CrossModalData, img, txt) -> CrossModalData:
     return replace(self, x_img=self.x_img[i], y_img=self.y_img[i], train_img=self.train_img[i],
                    x_txt=self.x_txt[t], y_txt=self.y_txt[t], train_txt=self.train_txt[t],
                    txt2img=new_pos[self.txt2img[t]], meta=dict(self.meta))
-CrossModalData.select = _select
+CrossModalData.select = _data_select
 
 # %% ../nbs/00_data.ipynb #a3df2347
 def _atomic_write(path: Path, write):
