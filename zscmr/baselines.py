@@ -12,7 +12,7 @@ import torch
 
 from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError
 from .metrics import evaluate_retrieval, zero_shot_report
-from .train import save_checkpoint, load_checkpoint
+from .train import save_checkpoint, load_checkpoint, feature_stats, standardise
 
 # %% auto #0
 __all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
@@ -21,9 +21,9 @@ __all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
 class _Standardiser:
     "Per-dimension z-score with statistics of the training features."
     def fit(self, train: CrossModalData):
-        self.stats = {m: (getattr(train, f'x_{m}').mean(0), getattr(train, f'x_{m}').std(0) + 1e-3) for m in ('img', 'txt')}
+        self.stats = {m: feature_stats(getattr(train, f'x_{m}')) for m in ('img', 'txt')}
         return self
-    def __call__(self, x, m): mu, sd = self.stats[m]; return ((torch.as_tensor(x, dtype=torch.float32) - mu) / sd).numpy()
+    def __call__(self, x, m): return standardise(x, self.stats[m]).numpy()
 
 def _choose_on_validation(make, grid, data, split):
     "Fit `make(value)` for each grid value on the split without validation classes; return the value with best val mAP."
@@ -43,6 +43,15 @@ class _Baseline:
             value, self.val_scores = _choose_on_validation(type(self), self.grid, data, split)
             setattr(self, self.param, value)
         return self.fit_view(_all_seen(data, split))
+
+    @property
+    def stats(self) -> dict:
+        "The training features' statistics: modality → (mean, std), as `feature_stats` computes them."
+        return self.norm.stats
+
+    def standardise(self, x, modality: str) -> torch.Tensor:
+        "Raw `modality` features z-scored with `stats`."
+        return standardise(x, self.stats[modality])
 
     def evaluate(self, data, split) -> dict:
         "Unseen, seen and GZSL mAP@all under the DADN protocol."

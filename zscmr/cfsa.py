@@ -16,7 +16,7 @@ from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, make_adam, TrainLoop, check_losses, check_fields, check_memory, fingerprint,
+                         check_finite, optimizer_step, make_adam, TrainLoop, check_losses, feature_stats, standardise, check_fields, check_memory, fingerprint,
                          training_bytes)
 
 # %% auto #0
@@ -96,8 +96,7 @@ class CFSA:
 
     def standardise(self, x, modality: str) -> torch.Tensor:
         "Raw `modality` features z-scored with the training features' statistics `self.stats[modality]` (mean, std)."
-        mu, sd = self.stats[modality]
-        return (x.to(mu.device) - mu) / sd
+        return standardise(x, self.stats[modality])
     _standardise = standardise
 
     @torch.no_grad()
@@ -173,7 +172,7 @@ def _cfsa_train(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int,
                           losses={k: getattr(f, '__qualname__', repr(f)) for k, f in self.losses.items()})
     loop = TrainLoop(cfg.seed, dev, 'CFSA', amp=cfg.amp, state_path=state_path, resume=resume, bar=bar, signature=signature,
                      callbacks=self.callbacks)
-    self.stats = {m: (getattr(train, f'x_{m}').mean(0).to(dev), getattr(train, f'x_{m}').std(0).to(dev) + 1e-3) for m in ('img', 'txt')}
+    self.stats = {m: feature_stats(getattr(train, f'x_{m}'), dev) for m in ('img', 'txt')}
     x_img = self.standardise(train.x_img[train.txt2img[pairs]], 'img')
     x_txt = self.standardise(train.x_txt[pairs], 'txt')
     y = train.y_txt[pairs].to(dev)

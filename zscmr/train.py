@@ -13,9 +13,9 @@ import torch
 # %% auto #0
 __all__ = ['DIVERGENCE_FACTOR', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint',
            'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict', 'model_checkpoint',
-           'open_checkpoint', 'check_finite', 'TrainingDiverged', 'check_divergence', 'fingerprint', 'free_memory',
-           'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state', 'set_rng_state',
-           'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses', 'ScaleLR', 'EMA']
+           'open_checkpoint', 'feature_stats', 'standardise', 'check_finite', 'TrainingDiverged', 'check_divergence',
+           'fingerprint', 'free_memory', 'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state',
+           'set_rng_state', 'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses', 'ScaleLR', 'EMA']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -148,6 +148,18 @@ def open_checkpoint(path, kind: str, device) -> tuple:
         article = 'an' if kind[0] in 'aeiou' else 'a'
         raise ValueError(f"{path}: not {article} {kind.upper()} checkpoint (kind={ck.get('kind')!r})")
     return ck, {m: tuple(t.to(device) for t in s) for m, s in ck['stats'].items()}
+
+# %% ../nbs/01a_train.ipynb #cb937e27
+def feature_stats(x: torch.Tensor, device=None) -> tuple:
+    "Per-dimension (mean, standard deviation + 1e-3) of the features `x` (one row per item), on `device` if given."
+    mu, sd = x.mean(0), x.std(0)
+    if device is not None: mu, sd = mu.to(device), sd.to(device)
+    return mu, sd + 1e-3
+
+def standardise(x, stats: tuple) -> torch.Tensor:
+    "Features `x` z-scored with `stats` = (mean, std) from `feature_stats`, on the statistics' device."
+    mu, sd = stats
+    return (torch.as_tensor(x, dtype=torch.float32).to(mu.device) - mu) / sd
 
 # %% ../nbs/01a_train.ipynb #46528e82
 def check_finite(losses: dict, where: str):

@@ -16,7 +16,7 @@ from .data import CrossModalData, DataError, items_of_classes
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, TrainLoop, check_losses, check_fields, check_memory, fingerprint, training_bytes)
+                         check_finite, optimizer_step, TrainLoop, check_losses, feature_stats, standardise, check_fields, check_memory, fingerprint, training_bytes)
 
 # %% auto #0
 __all__ = ['AEIR_LOSSES', 'TransferData', 'class_disjoint', 'cross_dataset', 'shifted_images', 'slant_digits', 'vse_loss',
@@ -200,8 +200,7 @@ class AEIR:
 
     def standardise(self, x, modality: str) -> torch.Tensor:
         "Raw `modality` features z-scored with the training features' statistics `self.stats[modality]` (mean, std)."
-        mu, sd = self.stats[modality]
-        return (x.to(mu.device) - mu) / sd
+        return standardise(x, self.stats[modality])
 
     @torch.no_grad()
     def embed(self, x, modality: str) -> torch.Tensor:
@@ -280,11 +279,8 @@ def _aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=
     loop = TrainLoop(cfg.seed, cfg.device, 'AEIR', progress, cfg.amp, state_path, resume, signature=signature, callbacks=self.callbacks)
     dev = self.device = loop.device
     src, tgt = data.source, data.target_train
-    self.stats = {}
-    for m in ('img', 'txt'):
-        pooled = torch.cat([getattr(src, f'x_{m}'), getattr(tgt, f'x_{m}')])
-        self.stats[m] = (pooled.mean(0).to(dev), pooled.std(0).to(dev) + 1e-3)
-    norm = lambda x, m: (x.to(dev) - self.stats[m][0]) / self.stats[m][1]
+    self.stats = {m: feature_stats(torch.cat([getattr(src, f'x_{m}'), getattr(tgt, f'x_{m}')]), dev) for m in ('img', 'txt')}
+    norm = self.standardise
     s_img, s_txt = _paired(src)
     source = (norm(s_img, 'img'), norm(s_txt, 'txt'))
     t_img, t_txt = norm(tgt.x_img, 'img'), norm(tgt.x_txt, 'txt')
