@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError
+from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError, select_then_refit
 from .metrics import evaluate_retrieval, zero_shot_report
 from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
@@ -195,18 +195,17 @@ def _cfsa_fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: 
     self.device = pick_device(cfg.device)
     E = data.cls_emb.to(self.device)
     self.d_emb = E.shape[1]
-    views = zero_shot_views(data, split)
     bar = tqdm(total=cfg.epochs * (2 if split.val and cfg.refit else 1), desc='CFSA', disable=not progress, leave=False)
-    try:
-        val = (views['val_query'], views['val_gallery']) if split.val else None
-        state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
-        sig = dict(unseen=list(split.unseen), val=list(split.val))         # a state resumes only on the same split
-        self.best_epoch, self.best_val, self.history = self._train(views['train'], E, cfg.epochs, val, bar, state('select'), resume, sig)
+    state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
+    sig = dict(unseen=list(split.unseen), val=list(split.val))             # a state resumes only on the same split
+    def select(train, val): return self._train(train, E, cfg.epochs, val, bar, state('select'), resume, sig)
+    def refit(all_seen, chosen):
+        self.best_epoch, self.best_val, self.history = chosen
         if split.val and cfg.refit:
-            all_seen = zero_shot_views(data, dataclasses.replace(split, val=[]))['train']
             bar.total = cfg.epochs + self.best_epoch; bar.refresh()
             _, _, refit_hist = self._train(all_seen, E, self.best_epoch, None, bar, state('refit'), resume, sig)
             self.history = self.history + [r | dict(refit=True) for r in refit_hist]
+    try: select_then_refit(data, split, select, refit)
     finally: bar.close()
     self.class_names = list(data.class_names)
     return self
