@@ -374,6 +374,7 @@ class ScaleLR(Callback):
     "Divide the learning rate of the optimiser `part` by `divisor` once, before epoch `epoch` (0-based) starts."
     def __init__(self, epoch: int, divisor: float, part: str = 'opt'): self.epoch, self.divisor, self.part = epoch, divisor, part
     def before_epoch(self, loop, epoch):
+        "At epoch `self.epoch`, divide every parameter group's learning rate."
         if epoch == self.epoch:
             for group in loop.parts[self.part].param_groups: group['lr'] /= self.divisor
 
@@ -384,18 +385,22 @@ class EMA(Callback):
         if not 0 <= beta < 1: raise ValueError(f"EMA.beta: expected a number in [0, 1), got {beta!r}")
         self.beta, self.names, self.part = beta, tuple(names), part
     def before_fit(self, loop):
+        "Start the averages at the initial weights; they join `loop.parts`, so they are saved and restored with the rest."
         nets = loop.parts[self.part]
         self.live = [getattr(nets, n) for n in self.names]
         self.avg = torch.nn.ModuleList([copy.deepcopy(m).requires_grad_(False) for m in self.live])
         loop.parts['ema'] = self.avg
     def _weights(self): return [p for m in self.live for p in m.parameters()], list(self.avg.parameters())
     def after_step(self, loop):
+        "Move the averages towards the weights."
         live, avg = self._weights()
         with torch.no_grad(): torch._foreach_lerp_(avg, live, 1 - self.beta)
     @torch.no_grad()
     def _swap(self, loop=None):
+        "Exchange the weights and their averages (validation reads the averages, training goes on with the weights)."
         for p, q in zip(*self._weights()): t = p.detach().clone(); p.copy_(q); q.copy_(t)
     before_validate = after_validate = _swap
     @torch.no_grad()
     def after_fit(self, loop):
+        "Leave the averages in the model."
         for p, q in zip(*self._weights()): p.copy_(q)
