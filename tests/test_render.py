@@ -1,7 +1,7 @@
 """What the documentation site will show, tested without Quarto (which these machines cannot install): each notebook
 goes through nbdev's own processors (front matter, hidden cells, show_doc, exports removed), nbconvert turns it into
 HTML, and headless Chromium renders the page; the page must show the title, the code and every plot the notebook has.
-Screenshots of the index and of one chapter go to $ZSCMR_SCREENSHOTS (default: pytest's temporary folder).
+Screenshots of the index and of the two method chapters go to $ZSCMR_SCREENSHOTS (default: pytest's temporary folder).
 `.ci/run` installs Debian's chromium; where it cannot be installed, these tests skip and say so."""
 import base64, os, re, shutil, subprocess, warnings
 from pathlib import Path
@@ -104,7 +104,7 @@ def test_page_renders_title_code_and_every_plot(nb, tmp_path):
 
 
 @needs_chromium
-@pytest.mark.parametrize('name', ['index.ipynb', '04_cfsa.ipynb'])
+@pytest.mark.parametrize('name', ['index.ipynb', '04_cfsa.ipynb', '06_transfer.ipynb'])
 def test_screenshots_of_the_index_and_a_chapter(name, tmp_path):
     out = Path(os.environ.get('ZSCMR_SCREENSHOTS', tmp_path)); out.mkdir(parents=True, exist_ok=True)
     shot = out / name.replace('.ipynb', '.png')

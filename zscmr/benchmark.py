@@ -64,9 +64,9 @@ def score(model, data: CrossModalData, split: ZeroShotSplit, k: int = 50) -> dic
 
 # %% ../nbs/07_benchmarks.ipynb #fe3ea649
 def load_spec(spec) -> CrossModalData:
-    "The dataset a spec names: ('wikipedia', folder, preprocess), ('digits',) or ('synthetic', seed)."
+    "The dataset a spec names: ('wikipedia', folder, preprocess), ('digits',), ('digits', cls_emb) or ('synthetic', seed)."
     if spec[0] == 'wikipedia': return load_wikipedia(spec[1], spec[2])
-    if spec[0] == 'digits': return load_digits()
+    if spec[0] == 'digits': return load_digits(cls_emb=spec[1] if len(spec) > 1 else 'sentences')
     if spec[0] == 'synthetic': return make_synthetic(n_classes=10, seed=spec[1])
     raise DataError(f"dataset spec: unknown kind {spec[0]!r} (expected 'wikipedia', 'digits' or 'synthetic')")
 
@@ -216,15 +216,16 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
     return files
 
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
-          methods=None, progress: bool = True) -> str:
-    "Run the benchmark on 'wikipedia' (folder `data`) or 'digits'; write the report folder `out`; return the tables."
+          methods=None, progress: bool = True, cls_emb: str = 'sentences') -> str:
+    "Run the benchmark on 'wikipedia' (folder `data`) or 'digits' (class embeddings `cls_emb`); write the report folder `out`; return the tables."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    if dataset != 'digits' and cls_emb != 'sentences': raise DataError("--cls-emb: only the digits offer a choice of class embedding")
     if dataset == 'wikipedia':
         if data is None: raise DataError("--data: the Wikipedia benchmark needs the folder of the original feature release")
         prep, prep_scores = choose_preprocess(data, seeds=seeds)
         spec = ('wikipedia', str(Path(data).resolve()), prep)
-    elif dataset == 'digits': spec, prep, prep_scores = ('digits',), None, {}
+    elif dataset == 'digits': spec, prep, prep_scores = ('digits',) + ((cls_emb,) if cls_emb != 'sentences' else ()), None, {}
     else: raise ValueError(f"dataset: expected 'wikipedia' or 'digits', got {dataset!r}")
     records = run_benchmark(spec, methods, seeds, n_random, jobs, progress=progress)
     data_ = load_spec(spec)

@@ -45,10 +45,10 @@ class CFSAConfig:
     synthesis: bool = True       # False: no generators at all (the "no synthesis" ablation: MLP regression onto class embeddings)
     shared_noise: bool = True    # coupled generators read the same noise
     n_syn: int = 64              # synthetic pairs per iteration for the encoders and the cycle term
-    w_syn: float = 1.0           # weight of regression on synthetic features (JFSE: 0.01; the CFSA chapter measures both)
+    w_syn: float = 1.0           # weight of regression on synthetic features (JFSE: 0.01; both measured in experiments/wikipedia_ideas)
     w_cycle: float = 0.1         # weight of the cycle term in the generator loss (JFSE: 0.1)
     alignment: str | None = 'cmmd'  # 'cmmd', 'cmca', 'cmpm' or None
-    w_align: float = 1.0         # weight of the alignment loss (JFSE: CMPM × 1e-4, in effect off)
+    w_align: float = 1.0         # weight of the alignment loss (JFSE code: CMPM × 1e-4)
     w_adv: float = 0.01          # weight of the modality-adversarial loss (JFSE: 0.01)
     eval_every: int = 2          # epochs between validation evaluations
     refit: bool = True           # retrain on all seen classes for the selected number of epochs

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_npz, load_mat, load_dadn, load_wikipedia,
-                        load_digits, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
+                        load_digits, DIGIT_CLS_EMBS, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
 from .metrics import chance_rsum, pr_curve
 from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory
 from .cfsa import CFSA, CFSAConfig
@@ -315,12 +315,13 @@ def _save_demo_plots(out, zs_models, data, split, cfsa, aeir):
 # %% ../nbs/08_cli.ipynb #de3f45ee
 DEMO_SLANT = 0.5   # pixels per row of slant of the demo's target images
 
-def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int = 0, progress: bool = True) -> dict:
+def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int = 0, progress: bool = True,
+         cls_emb: str = 'sentences') -> dict:
     "Run the demo (see above); write the report folder `out`; return both tables."
     from tqdm.auto import tqdm
     out = Path(out); (out/'checkpoints').mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    data = load_digits(); split = split_dadn(data, n_val=2, seed=seed)
+    data = load_digits(cls_emb=cls_emb); split = split_dadn(data, n_val=2, seed=seed)
     zs_models, zs = _zero_shot_models(seed, device, quick), {}
     for name, m in tqdm(zs_models.items(), desc='zero-shot', disable=not progress):
         t0 = time.perf_counter(); m.fit(data, split, progress=progress)
@@ -338,11 +339,12 @@ def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int 
     md_zs = write_table(zs, ZERO_SHOT_KEYS + ('seconds',), out/'zero_shot')
     md_tr = write_table(tr, TRANSFER_KEYS + ('seconds',), out/'transfer')
     total = time.perf_counter() - t_start
-    info = dict(seed=seed, quick=quick, device=str(pick_device(device)), machine=machine(device), versions=versions(),
+    info = dict(seed=seed, quick=quick, cls_emb=cls_emb, device=str(pick_device(device)), machine=machine(device), versions=versions(),
                 total_seconds=round(total, 1), split=dataclasses.asdict(split), scenario=dict(kind='shifted_images', slant=DEMO_SLANT, seed=0),
                 configs={n: _settings_of(m) for n, m in (zs_models | {f'AEIR {k}': v for k, v in aeir_models.items()}).items()})
     (out/'config.json').write_text(json.dumps(info, indent=1))
-    head = (f"zscmr demo: embedded UCI digits, seed {seed}{' (--quick)' if quick else ''}, {info['device']} ({info['machine']}), "
+    about = '' if cls_emb == 'sentences' else f' ({cls_emb} as class embeddings)'
+    head = (f"zscmr demo: embedded UCI digits{about}, seed {seed}{' (--quick)' if quick else ''}, {info['device']} ({info['machine']}), "
             f"{total:.0f} s in all")
     report = (f"{head}\n\nZero-shot retrieval, unseen digits {split.unseen} (mAP@all; chance about 0.2):\n\n{md_zs}\n\n"
               f"Transfer without pairs: the same digits, target images slanted {DEMO_SLANT} pixel per row; half the training "
@@ -401,6 +403,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument('--quick', action='store_true', help='a sub-minute smoke run with a few epochs')
     d.add_argument('--device', default='auto', help='auto (default), cpu, cuda or mps')
     d.add_argument('--seed', type=int, default=0)
+    d.add_argument('--cls-emb', choices=DIGIT_CLS_EMBS, default='sentences',
+                   help="the digits' class embeddings: sentence-encoder embeddings of one-line descriptions (default) or hand-annotated visual attributes")
     d.add_argument('--out', default='zscmr-demo', help='report folder (default: zscmr-demo in the current folder)')
     _add_threads(d)
     t = sub.add_parser('train', help='train and evaluate one method on your own features', epilog=FORMAT_HELP,
@@ -432,6 +436,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument('--jobs', type=int, default=2, help='worker processes, one torch thread each (default 2)')
     b.add_argument('--methods', nargs='+', help='a subset of the method names (default: all)')
     b.add_argument('--out', default='zscmr-bench', help='report folder (default: zscmr-bench)')
+    b.add_argument('--cls-emb', choices=DIGIT_CLS_EMBS, default='sentences', help='digits: the class embeddings (as for demo)')
     sub.add_parser('info', help='versions, device, and where data is read from')
     return p
 
@@ -456,10 +461,10 @@ def _run_command(a) -> None:
     if a.cmd == 'info': print(info()); return
     if a.cmd == 'bench':
         from zscmr.benchmark import bench
-        print(bench(a.dataset, a.data, a.out, tuple(a.seeds), a.random_splits, a.jobs, a.methods))
+        print(bench(a.dataset, a.data, a.out, tuple(a.seeds), a.random_splits, a.jobs, a.methods, cls_emb=a.cls_emb))
         print(f"records, tables and figures in {Path(a.out).resolve()}"); return
     if a.cmd == 'demo':
-        r = demo(a.out, a.quick, a.device, a.seed)
+        r = demo(a.out, a.quick, a.device, a.seed, cls_emb=a.cls_emb)
         print(r['report']); print(f"report, plots, config and checkpoints in {Path(a.out).resolve()}"); return
     if a.cmd == 'train':
         run = train_run(a.method, a.data, a.format, a.out, a.config, a.resume, a.device, a.seed, a.unseen, a.n_val,

