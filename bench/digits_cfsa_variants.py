@@ -13,7 +13,7 @@ Usage: python bench/digits_cfsa_variants.py [--jobs 2] [--variants NAME ...] [--
 depends on float rounding, which differs between CPU models, so each variant is compared, seed by seed, with the
 default run on the same CPU: the table's Δ columns are those paired differences, mean ± standard error)
 """
-import argparse, json, time
+import argparse, dataclasses, json, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import torch
 
 from zscmr.benchmark import load_spec, benchmark_splits
 from zscmr.cfsa import CFSA, CFSAConfig
-from zscmr.train import cpu_model
+from zscmr.train import cpu_model, EMA as EncoderEMA
 
 VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3.0), 'n_syn 256': dict(n_syn=256),
             'w_cycle 1': dict(w_cycle=1.0), 'dropout 0.5': dict(dropout=0.5),
@@ -32,7 +32,7 @@ VARIANTS = {'default': {}, 'w_syn 0.3': dict(w_syn=0.3), 'w_syn 3': dict(w_syn=3
             'centred class embeddings': {}, 'w_syn 0.01 (JFSE)': dict(w_syn=0.01),
             'd_hidden 256 with amp': dict(d_hidden=256, amp=True)}
 CHECKS = ('amp (bfloat16)', 'd_hidden 256 with amp')                    # not tuning candidates
-EMA = {'encoder EMA 0.95': 0.95, 'encoder EMA 0.99': 0.99}               # rewired below, not CFSAConfig fields
+EMA = {'encoder EMA 0.95': 0.95, 'encoder EMA 0.99': 0.99}               # a training callback, not a CFSAConfig field
 CENTRED = ('centred class embeddings',)                                 # the data is changed, not the model
 
 
@@ -41,43 +41,18 @@ def centre_class_embeddings(data):
     zero-shot learning) and rescale each row to unit length. The digits' descriptions share most of their meaning
     (mean pairwise cosine 0.67), so the raw targets and the generators' conditions are mostly one common vector."""
     E = data.cls_emb - data.cls_emb.mean(0)
-    data.cls_emb = E / E.norm(dim=1, keepdim=True)
-    return data
-
-
-def use_encoder_ema(beta):
-    """Polyak averaging, patched into zscmr.cfsa for this process: after every encoder step an exponential moving average
-    of the encoders' weights is updated, and `embed` (hence validation, selection and evaluation) reads the average."""
-    import copy, zscmr.cfsa as C
-    init, step, embed = C._Nets.__init__, C.optimizer_step, C.CFSA.embed
-    def nets_init(self, *a, **k):
-        init(self, *a, **k)
-        self.ema_img, self.ema_txt = (copy.deepcopy(e).requires_grad_(False) for e in (self.enc_img, self.enc_txt))
-        self.opt.ema = self                                              # lets the step find the averages
-    def averaged_step(opt, loss, clip=None):
-        step(opt, loss, clip)
-        n = getattr(opt, 'ema', None)
-        if n is not None:
-            with torch.no_grad():
-                live = [*n.enc_img.parameters(), *n.enc_txt.parameters()]
-                torch._foreach_lerp_([*n.ema_img.parameters(), *n.ema_txt.parameters()], live, 1 - beta)
-    def averaged_embed(self, x, modality):
-        n = self.nets; live = n.enc_img, n.enc_txt
-        n.enc_img, n.enc_txt = n.ema_img, n.ema_txt
-        try: return embed(self, x, modality)
-        finally: n.enc_img, n.enc_txt = live
-    C._Nets.__init__, C.optimizer_step, C.CFSA.embed = nets_init, averaged_step, averaged_embed
+    return dataclasses.replace(data, cls_emb=E / E.norm(dim=1, keepdim=True))
 
 
 def one(job):
     name, seed = job
     torch.set_num_threads(1)
-    if name in EMA: use_encoder_ema(EMA[name])
     data = load_spec(('digits',))
     if name in CENTRED: data = centre_class_embeddings(data)
     split = benchmark_splits(data, 0)['dadn'](seed)
     t = time.perf_counter()
-    m = CFSA(CFSAConfig(seed=seed, **VARIANTS[name])).fit(data, split, progress=False)
+    callbacks = [EncoderEMA(EMA[name])] if name in EMA else []        # Polyak averaging of the encoders' weights
+    m = CFSA(CFSAConfig(seed=seed, **VARIANTS[name]), callbacks=callbacks).fit(data, split, progress=False)
     return dict(name=name, seed=seed, val=m.best_val, unseen_avg=m.evaluate(data, split)['unseen_avg'],
                 seconds=time.perf_counter() - t, best_epoch=m.best_epoch, cpu=cpu_model())
 
@@ -95,7 +70,7 @@ def main():
     ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS), metavar='NAME')
     ap.add_argument('--out', default='bench/results/digits_cfsa_variants.json')
     a = ap.parse_args()
-    with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per run: patches stay in it
+    with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per run
         jobs = [(n, s) for n in a.variants for s in a.seeds]
         runs = list(tqdm(ex.map(one, jobs), total=len(jobs), desc='CFSA variants'))
     out = Path(a.out)

@@ -34,7 +34,7 @@ def one(job):
     from zscmr.cfsa import CFSA, CFSAConfig
     from zscmr.data import split_dadn, zero_shot_views
     from zscmr.metrics import evaluate_retrieval
-    from zscmr.train import cpu_model, pick_device
+    from zscmr.train import cpu_model
     spec, method, seed = job
     data = load(spec)
     split = split_dadn(data, 2, seed=seed)
@@ -44,12 +44,10 @@ def one(job):
     if method == 'CFSA':
         honest = CFSA(CFSAConfig(seed=seed)).fit(data, split, progress=False)
         h_score, h_choice = honest.evaluate(data, split)['unseen_avg'], honest.best_epoch
-        m = CFSA(CFSAConfig(seed=seed, eval_every=1))                              # the JFSE code's rule
-        m.device = pick_device('auto'); m.d_emb = data.cls_emb.shape[1]
-        E = data.cls_emb.to(m.device)
-        best_epoch, best, hist = m._run(views['train'], E, m.config.epochs, (views['query'], views['gallery']), None)
-        curve = [h['val_avg'] for h in hist]
-        t_score, t_choice = best, best_epoch
+        m = CFSA(CFSAConfig(seed=seed, eval_every=1))                              # the JFSE code's rule:
+        m.fit_view(views['train'], select_on=(views['query'], views['gallery']))  # the epoch chosen on the test classes
+        curve = [h['val_avg'] for h in m.history]
+        t_score, t_choice = m.best_val, m.best_epoch
     else:
         cls = CCA if method == 'CCA' else RidgeRegression
         honest = cls().fit(data, split)

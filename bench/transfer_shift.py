@@ -10,7 +10,7 @@ three forms of the encoders' adversarial loss, and the paired-target oracle. The
 - domain confusion (Tzeng et al. 2015): the encoders push the discriminator's output towards 0.5 on both domains,
   a loss whose minimum is exactly "cannot tell", so it cannot overshoot into swapping the domains.
 
-The last two are set here by swapping `zscmr.transfer.confusion_loss`; the library is unchanged. Each run records the
+The last two are passed to AEIR as its `confusion` loss (`AEIR(..., losses=...)`). Each run records the
 discriminators' mean accuracy over the last 5 epochs (0.5 = confused; far below 0.5 = the domains swapped sides).
 
 Every run trains the transfer losses from the first epoch, for 30 epochs (the library's schedule when this was
@@ -33,8 +33,6 @@ import zscmr.transfer as T
 from zscmr.train import cpu_model
 from transfer_variants import slanted_scenario, JOINT_FROM_START
 
-_library_confusion = T.confusion_loss
-
 def confusion_target_only(D, z_src, z_tgt):
     "ADDA's inverted label, on the target only: the source embeddings are left where the source loss puts them."
     b = D(z_tgt)
@@ -45,7 +43,7 @@ def confusion_uniform(D, z_src, z_tgt):
     a, b = D(z_src), D(z_tgt)
     return F.binary_cross_entropy_with_logits(a, torch.full_like(a, .5)) + F.binary_cross_entropy_with_logits(b, torch.full_like(b, .5))
 
-FORMS = {'flipped': _library_confusion, 'target-only': confusion_target_only, 'uniform': confusion_uniform}
+FORMS = {'flipped': T.confusion_loss, 'target-only': confusion_target_only, 'uniform': confusion_uniform}
 VARIANTS = {  # name: (AEIRConfig overrides, adversarial form)
     'source-only': (dict(w_adv=0.0, w_struct=0.0), 'flipped'),
     'structure-only': (dict(w_adv=0.0), 'flipped'),
@@ -60,10 +58,9 @@ def run_one(task):
     slant, name, seed = task
     torch.set_num_threads(1)
     kw, form = VARIANTS[name]
-    T.confusion_loss = FORMS[form]
     td = slanted_scenario(slant)
     t0 = time.perf_counter()
-    m = T.AEIR(T.AEIRConfig(seed=seed, **JOINT_FROM_START | kw)).fit(td, progress=False)
+    m = T.AEIR(T.AEIRConfig(seed=seed, **JOINT_FROM_START | kw), losses=dict(confusion=FORMS[form])).fit(td, progress=False)
     r = m.evaluate(td)
     acc = [(h['acc_img'] + h['acc_txt']) / 2 for h in m.history[-5:] if 'acc_img' in h]
     return dict(slant=slant, variant=name, seed=seed, rsum=r['rsum'], i2t_r10=r['i2t_r10'], t2i_r10=r['t2i_r10'],

@@ -7,8 +7,7 @@ Two scenarios:
   paper's Flickr30K <-> MSCOCO. Source = a random half of the train items (upright), target train = the other half
   (slanted, unpaired), target test = the test items (slanted, paired).
 
-Variants of the loss, beyond the library's options (set here by swapping `zscmr.transfer.structure_loss` and the
-discriminators' input; the library itself is unchanged):
+Variants of the loss, beyond the library's options (passed to AEIR as replaced losses, `AEIR(..., losses=...)`):
 - structure loss with the intra-modal distribution as a fixed teacher (`p.detach()`),
 - structure loss with gradients into the target embedding only (source embeddings detached),
 - discriminators on L2-normalised embeddings (what retrieval compares).
@@ -16,6 +15,7 @@ discriminators' input; the library itself is unchanged):
 Usage: python bench/transfer_variants.py [--out bench/results/transfer_variants.json]
 """
 import argparse, json, platform, time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +25,32 @@ import torch.nn.functional as F
 import zscmr.transfer as T
 from zscmr.data import load_digits
 
-FLAGS = dict(teacher=False, target_only=False, normed_disc=False)
-
-
-def structure_loss(z_tgt, z_src_same, z_src_other, k=3, tau=0.1):
+def structure_loss(z_tgt, z_src_same, z_src_other, k=3, tau=0.1, teacher=False, target_only=False):
+    "The structure loss with the intra-modal distribution as a fixed teacher and/or gradients into the target only."
     t, a, b = (F.normalize(z, dim=1) for z in (z_tgt, z_src_same, z_src_other))
-    if FLAGS['target_only']: a, b = a.detach(), b.detach()
+    if target_only: a, b = a.detach(), b.detach()
     s_same = t @ a.T
     top = s_same.topk(min(k, len(a)), dim=1).indices
     p = F.log_softmax(s_same.gather(1, top) / tau, dim=1)
-    if FLAGS['teacher']: p = p.detach()
+    if teacher: p = p.detach()
     q = F.log_softmax((t @ b.T).gather(1, top) / tau, dim=1)
     return F.kl_div(q, p, log_target=True, reduction='batchmean')
 
 
-_forward = T.DomainDiscriminator.forward
-def forward(self, z): return _forward(self, F.normalize(z, dim=1) if FLAGS['normed_disc'] else z)
+def on_unit_sphere(f):
+    "The discriminator function `f(D, z_src, z_tgt)` applied to L2-normalised embeddings."
+    return lambda D, a, b: f(D, F.normalize(a, dim=1), F.normalize(b, dim=1))
+
+
+NORMED_DISC = dict(discriminator=on_unit_sphere(T.discriminator_loss), confusion=on_unit_sphere(T.confusion_loss),
+                   domain_accuracy=on_unit_sphere(T.domain_accuracy))
+
+
+def losses(teacher=False, target_only=False, normed_disc=False) -> dict:
+    "The replaced loss functions of a variant (empty: the library's)."
+    out = dict(NORMED_DISC) if normed_disc else {}
+    if teacher or target_only: out['structure'] = partial(structure_loss, teacher=teacher, target_only=target_only)
+    return out
 
 
 def slanted_scenario(s):
@@ -71,9 +81,9 @@ def run(td, seeds):
     out = {}
     for name, kw in VARIANTS.items():
         kw = dict(kw)
-        for f in FLAGS: FLAGS[f] = kw.pop(f, False)
+        L = losses(**{f: kw.pop(f) for f in ('teacher', 'target_only', 'normed_disc') if f in kw})
         t0 = time.perf_counter()
-        rs = [T.AEIR(T.AEIRConfig(seed=s, **JOINT_FROM_START | kw)).fit(td, progress=False).evaluate(td)['rsum'] for s in seeds]
+        rs = [T.AEIR(T.AEIRConfig(seed=s, **JOINT_FROM_START | kw), losses=L).fit(td, progress=False).evaluate(td)['rsum'] for s in seeds]
         out[name] = dict(rsum=rs, seconds=(time.perf_counter() - t0) / len(seeds))
         print(f"  {name:50s} {np.mean(rs):6.1f} ± {np.std(rs):4.1f}", flush=True)
     return out
@@ -86,7 +96,6 @@ def main():
     ap.add_argument('--out', default='bench/results/transfer_variants.json')
     a = ap.parse_args()
     torch.set_num_threads(1)
-    T.structure_loss, T.DomainDiscriminator.forward = structure_loss, forward  # the rewired variants
     scenarios = {'class-disjoint (0-4 -> 5-9)': T.class_disjoint(load_digits(), source_classes=[0, 1, 2, 3, 4]),
                  f'slanted target images ({a.slant} px/row)': slanted_scenario(a.slant)}
     res = {}

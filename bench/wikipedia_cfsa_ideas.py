@@ -7,8 +7,8 @@ the third gives the class embeddings more to say:
 
 * **pair InfoNCE**: a symmetric InfoNCE loss (temperature 0.1) over the encoders' batch, where image row i and text
   row i are a positive pair and the other rows negatives: real pairs, and the coupled generators' synthetic pairs
-  (same class embedding, same noise). Added to the alignment loss with weight w (this script patches
-  `zscmr.cfsa.alignment_loss`; the library is unchanged).
+  (same class embedding, same noise). Added to the alignment loss with weight w (passed to CFSA as its `alignment`
+  loss, `CFSA(..., losses=...)`).
 * **CCA-projected inputs**: both modalities are replaced by their 8 canonical variates, CCA fitted on the training
   view's pairs (the selection run's view, so validation classes stay unseen by it).
 * **richer class names**: class embeddings of the full titles of the Wikipedia featured-article categories the
@@ -88,7 +88,7 @@ def pair_infonce(a, b, tau: float = 0.1):
 def one(job):
     import torch
     torch.set_num_threads(1)
-    import zscmr.cfsa
+    from zscmr.alignment import alignment_loss
     from zscmr.baselines import CCA, RidgeRegression
     from zscmr.cfsa import CFSA, CFSAConfig
     from zscmr.data import load_wikipedia, split_dadn, zero_shot_views, embed_class_names
@@ -108,13 +108,11 @@ def one(job):
         val = max(m.val_scores.values())
     else:
         w_pair, k = v.pop('w_pair', 0.0), v.pop('cca_inputs', None)
-        if w_pair:
-            base = zscmr.cfsa.alignment_loss
-            zscmr.cfsa.alignment_loss = lambda kind, a, b, ya, yb: base(kind, a, b, ya, yb) + w_pair * pair_infonce(a, b)
+        losses = dict(alignment=lambda kind, a, b, ya, yb: alignment_loss(kind, a, b, ya, yb) + w_pair * pair_infonce(a, b)) if w_pair else {}
         if k:
             cca = CCA(k).fit_view(zero_shot_views(data, split)['train'])
             data = dataclasses.replace(data, x_img=cca.embed(data.x_img, 'img'), x_txt=cca.embed(data.x_txt, 'txt'))
-        m = CFSA(CFSAConfig(seed=seed, **v)).fit(data, split, progress=False)
+        m = CFSA(CFSAConfig(seed=seed, **v), losses=losses).fit(data, split, progress=False)
         val = m.best_val
     r = m.evaluate(data, split)
     return dict(variant=name, seed=seed, val=val, unseen=r['unseen_avg'], seen=r['seen_avg'], seconds=time.perf_counter() - t0,
@@ -131,7 +129,7 @@ def main():
     ap.add_argument('--variants', nargs='+', default=[v for v in VARIANTS if 'JFSE' not in v and 'GloVe' not in v], choices=list(VARIANTS), metavar='NAME')
     ap.add_argument('--out', default='bench/results/wikipedia_cfsa_ideas.json')
     a = ap.parse_args()
-    with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per job: patches do not leak
+    with ProcessPoolExecutor(a.jobs, max_tasks_per_child=1) as ex:     # a fresh process per job
         jobs = [(a.data, v, s) for v in a.variants for s in a.seeds]
         rows = list(tqdm(ex.map(one, jobs), total=len(jobs), desc='ideas'))
     print('| variant | validation mAP (selection may use) | unseen mAP (test) | seen mAP |\n|---|---|---|---|')

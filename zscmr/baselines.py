@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError
+from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError, select_then_refit
 from .metrics import evaluate_retrieval, zero_shot_report
-from .train import save_checkpoint, load_checkpoint
+from .train import save_checkpoint, load_checkpoint, feature_stats, standardise
 
 # %% auto #0
 __all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
@@ -21,28 +21,36 @@ __all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
 class _Standardiser:
     "Per-dimension z-score with statistics of the training features."
     def fit(self, train: CrossModalData):
-        self.stats = {m: (getattr(train, f'x_{m}').mean(0), getattr(train, f'x_{m}').std(0) + 1e-3) for m in ('img', 'txt')}
+        self.stats = {m: feature_stats(getattr(train, f'x_{m}')) for m in ('img', 'txt')}
         return self
-    def __call__(self, x, m): mu, sd = self.stats[m]; return ((torch.as_tensor(x, dtype=torch.float32) - mu) / sd).numpy()
-
-def _select(make, grid, data, split):
-    "Fit `make(value)` for each grid value on the split without validation classes; return the value with best val mAP."
-    if not split.val: return grid[len(grid) // 2], {}
-    views = zero_shot_views(data, split)
-    scores = {v: evaluate_retrieval(make(v).fit_view(views['train']).embed, views['val_query'], views['val_gallery'])['avg'] for v in grid}
-    return max(scores, key=scores.get), scores
-
-def _all_seen(data, split): return zero_shot_views(data, dataclasses.replace(split, val=[]))['train']
+    def __call__(self, x, m): return standardise(x, self.stats[m]).numpy()
 
 class _Baseline:
     "Shared protocol of the baselines: choose `param` on the validation classes from `grid` (unless given), refit on all seen."
     param, grid = None, ()
     def fit(self, data: CrossModalData, split: ZeroShotSplit, progress: bool = False):
         "Choose the hyper-parameter on the validation classes (unless given), then refit on all seen classes."
-        if getattr(self, self.param) is None:
-            value, self.val_scores = _select(type(self), self.grid, data, split)
-            setattr(self, self.param, value)
-        return self.fit_view(_all_seen(data, split))
+        return select_then_refit(data, split, self._choose, self._refit)
+
+    def _choose(self, train: CrossModalData, val: tuple | None):
+        "The given value; else the grid value with the best validation mAP, each fitted on `train` (no validation: the middle one)."
+        if getattr(self, self.param) is not None: return getattr(self, self.param)
+        if val is None: self.val_scores = {}; return self.grid[len(self.grid) // 2]
+        self.val_scores = {v: evaluate_retrieval(type(self)(v).fit_view(train).embed, *val)['avg'] for v in self.grid}
+        return max(self.val_scores, key=self.val_scores.get)
+
+    def _refit(self, all_seen: CrossModalData, value):
+        setattr(self, self.param, value)
+        return self.fit_view(all_seen)
+
+    @property
+    def stats(self) -> dict:
+        "The training features' statistics: modality → (mean, std), as `feature_stats` computes them."
+        return self.norm.stats
+
+    def standardise(self, x, modality: str) -> torch.Tensor:
+        "Raw `modality` features z-scored with `stats`."
+        return standardise(x, self.stats[modality])
 
     def evaluate(self, data, split) -> dict:
         "Unseen, seen and GZSL mAP@all under the DADN protocol."

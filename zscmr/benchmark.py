@@ -16,11 +16,11 @@ from .metrics import zero_shot_report, average_precisions, precision_at_k, pr_cu
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .train import machine, versions
-from .plotting import subplots, plot_pr as _plot_pr, plot_bars, tsne, scatter_groups, class_colors, MARKERS, use_style
+from .plotting import subplots, plot_pr, plot_bars, tsne, scatter_groups, class_colors, MARKERS, use_style
 
 # %% auto #0
 __all__ = ['TABLE_KEYS', 'SHOWN', 'benchmark_splits', 'benchmark_methods', 'score', 'load_spec', 'run_benchmark', 'per_seed',
-           'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_pr', 'plot_class_ap',
+           'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
            'plot_real_vs_synthetic', 'bench_figures', 'bench']
 
 # %% ../nbs/07_benchmarks.ipynb #afd601c2
@@ -148,7 +148,7 @@ def choose_preprocess(folder, options=('sqrt', None), seeds=(0, 1, 2, 3, 4)) -> 
     return (None if best == 'None' else best), scores
 
 # %% ../nbs/07_benchmarks.ipynb #c54b0fa1
-def plot_pr(records: list, methods, split: str = 'dadn', seed: int = 0):
+def plot_benchmark_pr(records: list, methods, split: str = 'dadn', seed: int = 0):
     "Precision–recall curves of `methods` on one split and seed: image→text left, text→image right."
     fig, axes = subplots(2, width=5, height=4, sharey=True)
     for ax, d, title in zip(axes, ('i2t', 't2i'), ('image → text', 'text → image')):
@@ -156,7 +156,7 @@ def plot_pr(records: list, methods, split: str = 'dadn', seed: int = 0):
         for m in methods:
             r = next(r for r in records if r['method'] == m and r['split'] == split and r['seed'] == seed)
             curves[m] = {d: (np.linspace(0, 1, len(r[f'pr_{d}'])), r[f'pr_{d}'])}
-        _plot_pr(curves, ax, f'{title} ({split} split, seed {seed})')
+        plot_pr(curves, ax, f'{title} ({split} split, seed {seed})')
     axes[0].legend().remove()
     return fig
 
@@ -184,7 +184,7 @@ def plot_real_vs_synthetic(model: CFSA, data: CrossModalData, split: ZeroShotSpl
     for ax, m, fake in zip(axes, ('img', 'txt'), (f_img, f_txt)):
         x, y = getattr(v, f'x_{m}'), getattr(v, f'y_{m}')
         keep = torch.randperm(len(x), generator=g)[:n * len(split.unseen)]
-        real = model._standardise(x[keep], m).cpu().numpy()
+        real = model.standardise(x[keep], m).cpu().numpy()
         pts = tsne(np.concatenate([real, fake.cpu().numpy()]), seed)
         is_real = np.arange(len(pts)) < len(real)
         y_all = np.concatenate([y[keep].numpy(), np.asarray(split.unseen)[y_syn.cpu().numpy()]])
@@ -211,7 +211,7 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
     use_style()
     seed = min(r['seed'] for r in records)
     files = []
-    for name, fig in (('pr_curves.png', plot_pr(records, shown, 'dadn', seed)), ('class_ap.png', plot_class_ap(records, shown, class_names))):
+    for name, fig in (('pr_curves.png', plot_benchmark_pr(records, shown, 'dadn', seed)), ('class_ap.png', plot_class_ap(records, shown, class_names))):
         fig.savefig(out/name); plt.close(fig); files.append(out/name)
     return files
 

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import torch
 
-from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError
+from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError, select_then_refit
 from .metrics import evaluate_retrieval, zero_shot_report
 from .synthesis import CoupledSynthesizer, SynthConfig
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, make_adam, TrainLoop, check_fields, check_memory, fingerprint,
+                         check_finite, optimizer_step, make_adam, TrainLoop, check_losses, feature_stats, standardise, check_fields, check_memory, fingerprint,
                          training_bytes)
 
 # %% auto #0
-__all__ = ['CFSAConfig', 'CFSA', 'fit', 'evaluate', 'save', 'load']
+__all__ = ['CFSA_LOSSES', 'CFSAConfig', 'CFSA']
 
 # %% ../nbs/04_cfsa.ipynb #add1a189
 _CFSA_RULES = dict(d_hidden='int [0, inf)', d_noise='int [1, inf) or None', epochs='int [1, inf)', batch_size='int [1, inf)',
@@ -42,7 +42,7 @@ class CFSAConfig:
     lr_enc: float = 1e-3         # Adam lr of encoders and the modality classifier (JFSE: 1e-4)
     beta1: float = 0.5           # Adam beta1 for every network (JFSE: 0.5)
     dropout: float = 0.2         # encoder dropout
-    synthesis: bool = True       # False: no generators at all (the "no synthesis" ablation, a DeViSE-style MLP)
+    synthesis: bool = True       # False: no generators at all (the "no synthesis" ablation: MLP regression onto class embeddings)
     shared_noise: bool = True    # coupled generators read the same noise
     n_syn: int = 64              # synthetic pairs per iteration for the encoders and the cycle term
     w_syn: float = 1.0           # weight of regression on synthetic features (JFSE: 0.01; both measured in experiments/wikipedia_ideas)
@@ -65,6 +65,11 @@ class CFSAConfig:
 
     from_dict = classmethod(config_from_dict)
 
+    def synth_config(self) -> SynthConfig:
+        "The coupled synthesiser's settings, field by field (`lr_gan` is its `lr`; `d_hidden=0` gives the GANs 512 units)."
+        return SynthConfig(d_hidden=self.d_hidden or 512, d_noise=self.d_noise, lambda_gp=self.lambda_gp, lr=self.lr_gan,
+                           beta1=self.beta1, shared_noise=self.shared_noise)
+
 # %% ../nbs/04_cfsa.ipynb #303c556b
 class _Nets(torch.nn.Module):
     "The trainable parts of one CFSA run."
@@ -73,21 +78,26 @@ class _Nets(torch.nn.Module):
         self.enc_img = Encoder(d_img, d_emb, cfg.d_hidden, cfg.dropout)
         self.enc_txt = Encoder(d_txt, d_emb, cfg.d_hidden, cfg.dropout)
         self.clf = ModalityClassifier(d_emb)
-        self.synth = CoupledSynthesizer(d_img, d_txt, d_emb, SynthConfig(cfg.d_hidden or 512, cfg.d_noise, cfg.lambda_gp,
-                                                                          cfg.lr_gan, cfg.beta1, cfg.shared_noise)) if cfg.synthesis else None
+        self.synth = CoupledSynthesizer(d_img, d_txt, d_emb, cfg.synth_config()) if cfg.synthesis else None
         params = [*self.enc_img.parameters(), *self.enc_txt.parameters(), *self.clf.parameters()]
         self.opt = make_adam(params, cfg.lr_enc, (cfg.beta1, 0.999))
 
 # %% ../nbs/04_cfsa.ipynb #9be9673b
+CFSA_LOSSES = ('regression', 'cycle', 'alignment', 'modality')   # the loss functions a study may replace
+
 class CFSA:
-    "Correlated Features Synthesis and Alignment for zero-shot cross-modal retrieval."
-    def __init__(self, config: CFSAConfig | None = None, **overrides):
+    """Correlated Features Synthesis and Alignment for zero-shot cross-modal retrieval. `callbacks` (`TrainLoop`
+    callbacks) and `losses` (name in `CFSA_LOSSES` → function with the library loss's arguments) change training for a
+    study; neither is saved in a checkpoint."""
+    def __init__(self, config: CFSAConfig | None = None, callbacks=(), losses: dict | None = None, **overrides):
         self.config = dataclasses.replace(config or CFSAConfig(), **overrides)
+        self.callbacks, self.losses = list(callbacks), check_losses(losses, CFSA_LOSSES, 'CFSA')
         self.nets, self.history, self.best_epoch, self.stats = None, [], None, None
 
-    def _standardise(self, x, m):
-        mu, sd = self.stats[m]
-        return (x.to(mu.device) - mu) / sd
+    def standardise(self, x, modality: str) -> torch.Tensor:
+        "Raw `modality` features z-scored with the training features' statistics `self.stats[modality]` (mean, std)."
+        return standardise(x, self.stats[modality])
+    _standardise = standardise
 
     @torch.no_grad()
     def embed(self, x, modality: str) -> torch.Tensor:
@@ -99,17 +109,18 @@ class CFSA:
         if x.ndim != 2 or x.shape[1] != self.stats[modality][0].shape[0]:
             raise ValueError(f"{modality} features: expected (n, {self.stats[modality][0].shape[0]}), got {tuple(x.shape)}")
         enc.eval()
-        out = torch.cat([enc(self._standardise(x[i:i + 4096], modality)) for i in range(0, len(x), 4096)]) if len(x) else x.new_zeros(0, self.d_emb)
+        out = torch.cat([enc(self.standardise(x[i:i + 4096], modality)) for i in range(0, len(x), 4096)]) if len(x) else x.new_zeros(0, self.d_emb)
         enc.train()
         return out.cpu()
 
 # %% ../nbs/04_cfsa.ipynb #9af31d9c
-def _epoch(self: CFSA, x_img, x_txt, y, E, classes, progress: float, g: torch.Generator) -> dict:
-    "One epoch of CFSA over the real training pairs; returns mean losses."
+def _cfsa_epoch(self: CFSA, x_img, x_txt, y, E, classes, progress: float, g: torch.Generator, after_step=None) -> dict:
+    "One epoch of CFSA over the real training pairs; returns mean losses. `after_step()` runs after each encoder step."
     cfg, nets, dev = self.config, self.nets, E.device
     n, bs = len(y), min(cfg.batch_size, len(y))
     batch = lambda: torch.randint(n, (bs,), generator=g).to(dev)
     draw = lambda: classes[torch.randint(len(classes), (cfg.n_syn,), generator=g).to(dev)]
+    L = dict(regression=regression_loss, cycle=cycle_loss, alignment=alignment_loss, modality=modality_adversarial_loss) | self.losses
     sums = {}
     for it in range(max(1, n // bs)):
         rec, lam = {}, dann_lambda(progress)
@@ -118,31 +129,32 @@ def _epoch(self: CFSA, x_img, x_txt, y, E, classes, progress: float, g: torch.Ge
                 i = batch(); rec |= nets.synth.critic_step(x_img[i], x_txt[i], E[y[i]])
             l_adv, _ = nets.synth.generator_losses(E[y[batch()]])            # 2. generators: adversarial + cycle
             c = draw(); f_img, f_txt = nets.synth.generate(E[c])
-            l_cyc = cycle_loss(nets.enc_img, f_img, E[c]) + cycle_loss(nets.enc_txt, f_txt, E[c])
+            l_cyc = L['cycle'](nets.enc_img, f_img, E[c]) + L['cycle'](nets.enc_txt, f_txt, E[c])
             nets.synth.generator_step(l_adv + cfg.w_cycle * l_cyc)
             rec |= dict(generator=float(l_adv.detach()), cycle=float(l_cyc.detach()))
         i = batch()                                                          # 3. encoders
         z_img, z_txt, e, lab = nets.enc_img(x_img[i]), nets.enc_txt(x_txt[i]), E[y[i]], y[i]
-        loss = l_real = regression_loss(z_img, e) + regression_loss(z_txt, e)
+        loss = l_real = L['regression'](z_img, e) + L['regression'](z_txt, e)
         if nets.synth is not None:
             c = draw()
             with torch.no_grad(): s_img, s_txt = nets.synth.generate(E[c])
             zs_img, zs_txt = nets.enc_img(s_img), nets.enc_txt(s_txt)
-            l_syn = regression_loss(zs_img, E[c]) + regression_loss(zs_txt, E[c])
+            l_syn = L['regression'](zs_img, E[c]) + L['regression'](zs_txt, E[c])
             loss = loss + cfg.w_syn * l_syn; rec['syn'] = float(l_syn.detach())
             z_img, z_txt, lab = torch.cat([z_img, zs_img]), torch.cat([z_txt, zs_txt]), torch.cat([lab, c])
-        l_align = alignment_loss(cfg.alignment, z_img, z_txt, lab, lab)
-        l_mod = modality_adversarial_loss(nets.clf, z_img, z_txt, lam)
+        l_align = L['alignment'](cfg.alignment, z_img, z_txt, lab, lab)
+        l_mod = L['modality'](nets.clf, z_img, z_txt, lam)
         loss = loss + cfg.w_align * l_align + cfg.w_adv * l_mod
         rec |= dict(real=float(l_real.detach()), align=float(l_align.detach()), modality=float(l_mod.detach()))
         check_finite(rec, f'iteration {it + 1}')                           # names the loss that went NaN/Inf
         optimizer_step(nets.opt, loss)
+        if after_step is not None: after_step()
         for k, v in rec.items(): sums[k] = sums.get(k, 0.0) + v
     return {k: v / max(1, n // bs) for k, v in sums.items()}
-CFSA._epoch = _epoch
+CFSA._epoch = _cfsa_epoch
 
 # %% ../nbs/04_cfsa.ipynb #eef6b0b0
-def _run(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: tuple | None, bar,
+def _cfsa_train(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: tuple | None, bar,
          state_path=None, resume: bool = False, split_sig: dict | None = None) -> tuple:
     "Train fresh networks; return (best epoch, best validation mAP or None, history). `split_sig` joins the state's signature."
     cfg, dev = self.config, self.device
@@ -155,23 +167,27 @@ def _run(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: t
     check_memory(training_bytes(enc + (gen if cfg.synthesis else 0), 2 * int(pairs.sum()) * (d_img + d_txt) + batch), dev, 'CFSA training')
     signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_pairs=int(pairs.sum()), epochs=epochs)
     signature |= dict(data=fingerprint(train.x_img, train.x_txt, train.y_txt, train.txt2img, E)) | (split_sig or {})
-    loop = TrainLoop(cfg.seed, dev, 'CFSA', amp=cfg.amp, state_path=state_path, resume=resume, bar=bar, signature=signature)
-    self.stats = {m: (getattr(train, f'x_{m}').mean(0).to(dev), getattr(train, f'x_{m}').std(0).to(dev) + 1e-3) for m in ('img', 'txt')}
-    x_img = self._standardise(train.x_img[train.txt2img[pairs]], 'img')
-    x_txt = self._standardise(train.x_txt[pairs], 'txt')
+    if self.callbacks or self.losses:                                   # a state resumes only with the same hooks
+        signature |= dict(callbacks=[type(c).__name__ for c in self.callbacks],
+                          losses={k: getattr(f, '__qualname__', repr(f)) for k, f in self.losses.items()})
+    loop = TrainLoop(cfg.seed, dev, 'CFSA', amp=cfg.amp, state_path=state_path, resume=resume, bar=bar, signature=signature,
+                     callbacks=self.callbacks)
+    self.stats = {m: feature_stats(getattr(train, f'x_{m}'), dev) for m in ('img', 'txt')}
+    x_img = self.standardise(train.x_img[train.txt2img[pairs]], 'img')
+    x_txt = self.standardise(train.x_txt[pairs], 'txt')
     y = train.y_txt[pairs].to(dev)
     self.nets = _Nets(x_img.shape[1], x_txt.shape[1], E.shape[1], cfg).to(dev)
     classes = torch.arange(len(E), device=dev)
     parts = dict(nets=self.nets, opt=self.nets.opt)
     if self.nets.synth is not None: parts |= dict(opt_D=self.nets.synth.opt_D, opt_G=self.nets.synth.opt_G)
-    epoch = lambda ep: self._epoch(x_img, x_txt, y, E, classes, ep / max(1, epochs - 1), loop.g)
+    epoch = lambda ep: self._epoch(x_img, x_txt, y, E, classes, ep / max(1, epochs - 1), loop.g, loop.after_step if self.callbacks else None)
     validate = (lambda: evaluate_retrieval(self.embed, *val)['avg']) if val is not None else None
     out = loop.run(epoch, epochs, parts, validate, cfg.eval_every)
     return out['best_epoch'], out['best_val'], out['history']
-CFSA._run = _run
+CFSA._train = _cfsa_train
 
 # %% ../nbs/04_cfsa.ipynb #6e30597d
-def fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool = True, state_dir=None, resume: bool = False) -> CFSA:
+def _cfsa_fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool = True, state_dir=None, resume: bool = False) -> CFSA:
     """Select the number of epochs on the validation classes (if any), then refit on all seen classes. With `state_dir`,
     each phase writes a state file there after every epoch; `resume=True` continues from those files."""
     from tqdm.auto import tqdm
@@ -179,37 +195,50 @@ def fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: bool =
     self.device = pick_device(cfg.device)
     E = data.cls_emb.to(self.device)
     self.d_emb = E.shape[1]
-    views = zero_shot_views(data, split)
     bar = tqdm(total=cfg.epochs * (2 if split.val and cfg.refit else 1), desc='CFSA', disable=not progress, leave=False)
-    try:
-        val = (views['val_query'], views['val_gallery']) if split.val else None
-        state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
-        sig = dict(unseen=list(split.unseen), val=list(split.val))         # a state resumes only on the same split
-        self.best_epoch, self.best_val, self.history = self._run(views['train'], E, cfg.epochs, val, bar, state('select'), resume, sig)
+    state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
+    sig = dict(unseen=list(split.unseen), val=list(split.val))             # a state resumes only on the same split
+    def select(train, val): return self._train(train, E, cfg.epochs, val, bar, state('select'), resume, sig)
+    def refit(all_seen, chosen):
+        self.best_epoch, self.best_val, self.history = chosen
         if split.val and cfg.refit:
-            all_seen = zero_shot_views(data, dataclasses.replace(split, val=[]))['train']
             bar.total = cfg.epochs + self.best_epoch; bar.refresh()
-            _, _, refit_hist = self._run(all_seen, E, self.best_epoch, None, bar, state('refit'), resume, sig)
+            _, _, refit_hist = self._train(all_seen, E, self.best_epoch, None, bar, state('refit'), resume, sig)
             self.history = self.history + [r | dict(refit=True) for r in refit_hist]
+    try: select_then_refit(data, split, select, refit)
     finally: bar.close()
     self.class_names = list(data.class_names)
     return self
-CFSA.fit = fit
+CFSA.fit = _cfsa_fit
 
-def evaluate(self: CFSA, data: CrossModalData, split: ZeroShotSplit) -> dict:
+def _cfsa_fit_view(self: CFSA, train: CrossModalData, select_on: tuple | None = None, epochs: int | None = None,
+                   progress: bool = False) -> CFSA:
+    """Train once on the training view `train` for `epochs` (default: the config's). With `select_on=(query, gallery)`,
+    keep the epoch with the best mAP there (checked every `eval_every` epochs): `fit` selects on validation classes; a
+    study may select on the test classes to measure what that rule is worth. Sets `best_epoch`, `best_val`, `history`."""
+    from tqdm.auto import tqdm
+    self.device = pick_device(self.config.device)
+    E = train.cls_emb.to(self.device)
+    self.d_emb, epochs = E.shape[1], epochs or self.config.epochs
+    with tqdm(total=epochs, desc='CFSA', disable=not progress, leave=False) as bar:
+        self.best_epoch, self.best_val, self.history = self._train(train, E, epochs, select_on, bar)
+    self.class_names = list(train.class_names)
+    return self
+CFSA.fit_view = _cfsa_fit_view
+
+def _cfsa_evaluate(self: CFSA, data: CrossModalData, split: ZeroShotSplit) -> dict:
     "Unseen, seen and GZSL mAP@all (image→text, text→image, average) under the DADN protocol."
     return zero_shot_report(self.embed, zero_shot_views(data, split))
-CFSA.evaluate = evaluate
+CFSA.evaluate = _cfsa_evaluate
 
 # %% ../nbs/04_cfsa.ipynb #ed78fddc
-def save(self: CFSA, path) -> Path:
+def _cfsa_save(self: CFSA, path) -> Path:
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("CFSA: nothing to save; call fit() first")
     return save_checkpoint(model_checkpoint('cfsa', self.config, self.nets, self.stats, d_emb=self.d_emb, best_epoch=self.best_epoch,
                                             best_val=self.best_val, class_names=self.class_names, history=self.history), path)
 
-@classmethod
-def load(cls, path, device: str = 'cpu') -> CFSA:
+def _cfsa_load(cls, path, device: str = 'cpu') -> CFSA:
     "Load a checkpoint written by `CFSA.save`."
     ck, stats = open_checkpoint(path, 'cfsa', pick_device(device))
     m = cls(CFSAConfig.from_dict(ck['config'] | dict(device=device)))
@@ -219,4 +248,4 @@ def load(cls, path, device: str = 'cpu') -> CFSA:
     m.nets = _Nets(stats['img'][0].shape[0], stats['txt'][0].shape[0], m.d_emb, m.config).to(m.device)
     m.nets.load_state_dict(ck['nets'])
     return m
-CFSA.save, CFSA.load = save, load
+CFSA.save, CFSA.load = _cfsa_save, classmethod(_cfsa_load)

@@ -17,8 +17,8 @@ from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 __all__ = ['DIGIT_CLS_EMBS', 'DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz',
            'load_cls_emb', 'load_mat', 'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits',
            'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'ZeroShotSplit', 'split_dadn',
-           'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary', 'plot_split_counts',
-           'plot_tsne_modalities']
+           'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary', 'all_seen_view',
+           'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -137,7 +137,7 @@ def _index(idx, n, name):
     return idx
 
 @torch.no_grad()
-def _select(self: CrossModalData, img, txt) -> CrossModalData:
+def _data_select(self: CrossModalData, img, txt) -> CrossModalData:
     "A new dataset with images `img` and texts `txt` (index arrays or boolean masks); pairs re-mapped."
     i, t = _index(img, self.n_img, 'img'), _index(txt, self.n_txt, 'txt')
     new_pos = torch.full((self.n_img + 1,), -1, dtype=torch.long)   # last slot maps "unpaired" (-1) to -1
@@ -145,7 +145,7 @@ def _select(self: CrossModalData, img, txt) -> CrossModalData:
     return replace(self, x_img=self.x_img[i], y_img=self.y_img[i], train_img=self.train_img[i],
                    x_txt=self.x_txt[t], y_txt=self.y_txt[t], train_txt=self.train_txt[t],
                    txt2img=new_pos[self.txt2img[t]], meta=dict(self.meta))
-CrossModalData.select = _select
+CrossModalData.select = _data_select
 
 # %% ../nbs/00_data.ipynb #a3df2347
 def _atomic_write(path: Path, write):
@@ -517,6 +517,19 @@ def split_summary(data: CrossModalData, split: ZeroShotSplit) -> dict:
         placed = sum(items_of_classes(data.y_img, s, data.n_classes) for s in sides if s)
         out['mixed_images_left_out'] = int((placed == 0).sum())
     return out
+
+# %% ../nbs/00_data.ipynb #9e4a3869
+def all_seen_view(data: CrossModalData, split: ZeroShotSplit) -> CrossModalData:
+    "The training view with the validation classes put back: every seen class's training items."
+    return zero_shot_views(data, replace(split, val=[]))['train']
+
+def select_then_refit(data: CrossModalData, split: ZeroShotSplit, select, refit):
+    """`select(train_view, val) -> choice` chooses on the split's training view, `val` being the validation classes'
+    (query, gallery) or None when the split has none; then `refit(all_seen_view, choice)` trains on all seen classes
+    (it may skip training when there was nothing to choose on). Returns what `refit` returns."""
+    views = zero_shot_views(data, split)
+    choice = select(views['train'], (views['val_query'], views['val_gallery']) if split.val else None)
+    return refit(all_seen_view(data, split), choice)
 
 # %% ../nbs/00_data.ipynb #396b4a94
 def plot_split_counts(data: CrossModalData, split: ZeroShotSplit, ax=None):

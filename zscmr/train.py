@@ -13,9 +13,9 @@ import torch
 # %% auto #0
 __all__ = ['DIVERGENCE_FACTOR', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint',
            'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict', 'model_checkpoint',
-           'open_checkpoint', 'check_finite', 'TrainingDiverged', 'check_divergence', 'fingerprint', 'free_memory',
-           'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state', 'set_rng_state',
-           'TrainingInterrupted', 'TrainLoop']
+           'open_checkpoint', 'feature_stats', 'standardise', 'check_finite', 'TrainingDiverged', 'check_divergence',
+           'fingerprint', 'free_memory', 'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state',
+           'set_rng_state', 'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses', 'ScaleLR', 'EMA']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -149,6 +149,18 @@ def open_checkpoint(path, kind: str, device) -> tuple:
         raise ValueError(f"{path}: not {article} {kind.upper()} checkpoint (kind={ck.get('kind')!r})")
     return ck, {m: tuple(t.to(device) for t in s) for m, s in ck['stats'].items()}
 
+# %% ../nbs/01a_train.ipynb #cb937e27
+def feature_stats(x: torch.Tensor, device=None) -> tuple:
+    "Per-dimension (mean, standard deviation + 1e-3) of the features `x` (one row per item), on `device` if given."
+    mu, sd = x.mean(0), x.std(0)
+    if device is not None: mu, sd = mu.to(device), sd.to(device)
+    return mu, sd + 1e-3
+
+def standardise(x, stats: tuple) -> torch.Tensor:
+    "Features `x` z-scored with `stats` = (mean, std) from `feature_stats`, on the statistics' device."
+    mu, sd = stats
+    return (torch.as_tensor(x, dtype=torch.float32).to(mu.device) - mu) / sd
+
 # %% ../nbs/01a_train.ipynb #46528e82
 def check_finite(losses: dict, where: str):
     "Raise `FloatingPointError` naming each non-finite loss in `losses` (name → tensor or number) and `where`."
@@ -238,13 +250,24 @@ class TrainingInterrupted(KeyboardInterrupt):
     "Ctrl-C (SIGINT) during training; the message says which state file, if any, holds the last complete epoch."
 
 class TrainLoop:
-    "Epochs around a model's `epoch_fn`: bar, history, best-epoch selection, autocast, non-finite stop, resumable state."
+    "Epochs around a model's `epoch_fn`: bar, history, best-epoch selection, autocast, non-finite stop, resumable state, callbacks."
     def __init__(self, seed: int, device='cpu', desc: str = 'train', progress: bool = True, amp: bool = False,
-                 state_path=None, resume: bool = False, bar=None, signature: dict | None = None):
+                 state_path=None, resume: bool = False, bar=None, signature: dict | None = None, callbacks=()):
         self.g = seed_everything(seed)
         self.device, self.desc, self.amp = pick_device(device), desc, amp
         self.state_path = Path(state_path) if state_path is not None else None
         self.resume, self.bar, self.progress, self.signature = resume, bar, progress, signature or {}
+        self.callbacks, self.parts = list(callbacks), {}
+
+    def hook(self, event: str, *args):
+        "Call `event` (e.g. 'after_step') on every callback that defines it, with this loop and `args`."
+        for cb in self.callbacks:
+            f = getattr(cb, event, None)
+            if f is not None: f(self, *args)
+
+    def after_step(self):
+        "A model's epoch function calls this after each optimiser step of the weights it embeds with."
+        self.hook('after_step')
 
     def autocast(self):
         """bfloat16 autocast on this device when `amp` is on (no gradient scaler needed for bfloat16); else a no-op.
@@ -275,13 +298,17 @@ def _load_state(self: TrainLoop, parts, epochs):
     return st['epoch'], st['history'], (st['best_epoch'], st['best_val'], st['best_state'])
 TrainLoop._save_state, TrainLoop._load_state = _save_state, _load_state
 
-def _run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, every: int = 1) -> dict:
+def _loop_run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, every: int = 1) -> dict:
     """Run `epoch_fn(epoch) -> {loss: mean}` for `epochs` epochs. `parts` (name → module or optimiser) is what the
     state file holds; `validate() -> float` (higher is better) runs every `every` epochs and on the last, and the
-    modules' weights from the best validated epoch are restored at the end. Returns history, best_epoch, best_val."""
+    modules' weights from the best validated epoch are restored at the end. Returns history, best_epoch, best_val.
+    Callbacks' `before_fit`, `before_epoch`, `before_validate`, `after_validate`, `after_epoch` and `after_fit` run here."""
     from tqdm.auto import tqdm
     start, hist, best = 0, [], (epochs, None, None)
     self.t0, self.elapsed = time.perf_counter(), 0.0
+    self.parts, self.epochs = dict(parts), epochs
+    self.hook('before_fit')                          # may add parts (an EMA's averages), saved and restored with the rest
+    parts = self.parts
     if self.state_path is not None: clean_stale_tmp(self.state_path)      # left by a kill during a save
     if self.resume and self.state_path is not None and self.state_path.exists():
         start, hist, best = self._load_state(parts, epochs)
@@ -293,16 +320,20 @@ def _run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, eve
     try:
         for ep in range(start, epochs):
             t0 = time.perf_counter()
+            self.hook('before_epoch', ep)
             with self.autocast(): rec = dict(epoch_fn(ep))
             if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
             first = {k: v for r in reversed(hist + [rec]) for k, v in r.items()}     # each loss's first value
             check_divergence(rec, first)                       # before this epoch's state replaces the last good one
             rec |= dict(epoch=ep + 1, seconds=time.perf_counter() - t0)
             if validate is not None and ((ep + 1) % every == 0 or ep + 1 == epochs):
-                rec['val_avg'] = float(validate())
+                self.hook('before_validate')
+                try: rec['val_avg'] = float(validate())
+                finally: self.hook('after_validate')
                 if best[1] is None or rec['val_avg'] > best[1]:
                     best = (ep + 1, rec['val_avg'], {k: copy.deepcopy(m.state_dict()) for k, m in modules.items()})
             hist.append(rec)
+            self.hook('after_epoch', ep, rec)
             if self.state_path is not None: self._save_state(parts, ep + 1, epochs, hist, best)
             bar.update(1); bar.set_postfix({k: f'{v:.3f}' for k, v in rec.items() if k not in ('epoch', 'seconds')}, refresh=False)
     except KeyboardInterrupt:
@@ -316,5 +347,60 @@ def _run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None, eve
         if own: bar.close()
     if best[2] is not None:
         for k, m in modules.items(): m.load_state_dict(best[2][k])
+    self.hook('after_fit')
     return dict(history=hist, best_epoch=best[0], best_val=best[1])
-TrainLoop.run = _run
+TrainLoop.run = _loop_run
+
+# %% ../nbs/01a_train.ipynb #7e9c5165
+class Callback:
+    "Base of `TrainLoop` callbacks: override the events you need (each gets the loop; `loop.parts` holds modules and optimisers)."
+    def before_fit(self, loop):  "Before the first epoch; may add modules to `loop.parts` (saved and restored with the rest)."
+    def before_epoch(self, loop, epoch: int): "Before epoch `epoch` (0-based)."
+    def after_step(self, loop): "After each optimiser step of the weights the model embeds with."
+    def before_validate(self, loop): "Before a validation."
+    def after_validate(self, loop): "After a validation (also when it failed)."
+    def after_epoch(self, loop, epoch: int, rec: dict): "After epoch `epoch`, with its record (losses, `val_avg`, seconds)."
+    def after_fit(self, loop): "After the last epoch, once the best epoch's weights are restored."
+
+def check_losses(losses: dict | None, known: tuple, who: str) -> dict:
+    "Check that `losses` (a model's replaced loss functions) maps names in `known` to functions; return it as a dict."
+    losses = dict(losses or {})
+    for k, f in losses.items():
+        if k not in known: raise ValueError(f"{who} losses: unknown loss {k!r}; known: {list(known)}")
+        if not callable(f): raise ValueError(f"{who} losses: {k!r} must be a function, got {f!r}")
+    return losses
+
+class ScaleLR(Callback):
+    "Divide the learning rate of the optimiser `part` by `divisor` once, before epoch `epoch` (0-based) starts."
+    def __init__(self, epoch: int, divisor: float, part: str = 'opt'): self.epoch, self.divisor, self.part = epoch, divisor, part
+    def before_epoch(self, loop, epoch):
+        "At epoch `self.epoch`, divide every parameter group's learning rate."
+        if epoch == self.epoch:
+            for group in loop.parts[self.part].param_groups: group['lr'] /= self.divisor
+
+class EMA(Callback):
+    """Polyak averaging of the submodules `names` of `loop.parts[part]`: after every step, average ← β·average + (1 − β)·weights.
+    Validation, and the model after training, use the averages."""
+    def __init__(self, beta: float, names=('enc_img', 'enc_txt'), part: str = 'nets'):
+        if not 0 <= beta < 1: raise ValueError(f"EMA.beta: expected a number in [0, 1), got {beta!r}")
+        self.beta, self.names, self.part = beta, tuple(names), part
+    def before_fit(self, loop):
+        "Start the averages at the initial weights; they join `loop.parts`, so they are saved and restored with the rest."
+        nets = loop.parts[self.part]
+        self.live = [getattr(nets, n) for n in self.names]
+        self.avg = torch.nn.ModuleList([copy.deepcopy(m).requires_grad_(False) for m in self.live])
+        loop.parts['ema'] = self.avg
+    def _weights(self): return [p for m in self.live for p in m.parameters()], list(self.avg.parameters())
+    def after_step(self, loop):
+        "Move the averages towards the weights."
+        live, avg = self._weights()
+        with torch.no_grad(): torch._foreach_lerp_(avg, live, 1 - self.beta)
+    @torch.no_grad()
+    def _swap(self, loop=None):
+        "Exchange the weights and their averages (validation reads the averages, training goes on with the weights)."
+        for p, q in zip(*self._weights()): t = p.detach().clone(); p.copy_(q); q.copy_(t)
+    before_validate = after_validate = _swap
+    @torch.no_grad()
+    def after_fit(self, loop):
+        "Leave the averages in the model."
+        for p, q in zip(*self._weights()): p.copy_(q)

@@ -16,12 +16,12 @@ from .data import CrossModalData, DataError, items_of_classes
 from .metrics import recall_at_k
 from .alignment import Encoder, grad_reverse, dann_lambda
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
-                         check_finite, optimizer_step, TrainLoop, check_fields, check_memory, fingerprint, training_bytes)
+                         check_finite, optimizer_step, TrainLoop, check_losses, feature_stats, standardise, check_fields, check_memory, fingerprint, training_bytes)
 
 # %% auto #0
-__all__ = ['TransferData', 'class_disjoint', 'cross_dataset', 'shifted_images', 'slant_digits', 'vse_loss', 'DomainDiscriminator',
-           'discriminator_loss', 'confusion_loss', 'domain_accuracy', 'structure_loss', 'AEIRConfig', 'AEIR',
-           'aeir_fit', 'aeir_evaluate', 'aeir_save', 'aeir_load', 'transfer_variants']
+__all__ = ['AEIR_LOSSES', 'TransferData', 'class_disjoint', 'cross_dataset', 'shifted_images', 'slant_digits', 'vse_loss',
+           'DomainDiscriminator', 'discriminator_loss', 'confusion_loss', 'domain_accuracy', 'structure_loss',
+           'AEIRConfig', 'AEIR', 'transfer_variants']
 
 # %% ../nbs/06_transfer.ipynb #2cdf3a1f
 @dataclass
@@ -187,11 +187,20 @@ class _AEIRNets(nn.Module):
         self.opt = torch.optim.Adam([*self.enc_img.parameters(), *self.enc_txt.parameters()], lr=cfg.lr)
         self.opt_D = torch.optim.Adam([*self.D_img.parameters(), *self.D_txt.parameters()], lr=cfg.lr_disc)
 
+AEIR_LOSSES = ('vse', 'discriminator', 'confusion', 'structure', 'domain_accuracy')   # what a study may replace
+
 class AEIR:
-    "Alignment-efficient image-sentence retrieval: source pairs, unpaired target, adversarial and structure transfer."
-    def __init__(self, config: AEIRConfig | None = None, **overrides):
+    """Alignment-efficient image-sentence retrieval: source pairs, unpaired target, adversarial and structure transfer.
+    `callbacks` (`TrainLoop` callbacks) and `losses` (name in `AEIR_LOSSES` → function with the library function's
+    arguments) change training for a study; neither is saved in a checkpoint."""
+    def __init__(self, config: AEIRConfig | None = None, callbacks=(), losses: dict | None = None, **overrides):
         self.config = dataclasses.replace(config or AEIRConfig(), **overrides)
+        self.callbacks, self.losses = list(callbacks), check_losses(losses, AEIR_LOSSES, 'AEIR')
         self.nets, self.history = None, []
+
+    def standardise(self, x, modality: str) -> torch.Tensor:
+        "Raw `modality` features z-scored with the training features' statistics `self.stats[modality]` (mean, std)."
+        return standardise(x, self.stats[modality])
 
     @torch.no_grad()
     def embed(self, x, modality: str) -> torch.Tensor:
@@ -202,44 +211,47 @@ class AEIR:
         x = torch.as_tensor(x, dtype=torch.float32)
         if x.ndim != 2 or x.shape[1] != mu.shape[0]: raise ValueError(f"{modality} features: expected (n, {mu.shape[0]}), got {tuple(x.shape)}")
         enc = self.nets.enc_img if modality == 'img' else self.nets.enc_txt
-        enc.eval(); z = F.normalize(enc((x.to(mu.device) - mu) / sd), dim=1).cpu(); enc.train()
+        enc.eval(); z = F.normalize(enc(self.standardise(x, modality)), dim=1).cpu(); enc.train()
         return z
 
 # %% ../nbs/06_transfer.ipynb #dd420d39
-def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.Generator) -> dict:
-    "One epoch over the source pairs; returns mean losses and the discriminators' accuracy."
+def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.Generator, after_step=None) -> dict:
+    "One epoch over the source pairs; returns mean losses and the discriminators' accuracy. `after_step()` runs after each encoder step."
     cfg, nets = self.config, self.nets
     s_img, s_txt = src
     n, bs = len(s_img), min(cfg.batch_size, len(s_img))
     draw = lambda m: torch.randint(m, (bs,), generator=g).to(s_img.device)
     hardest, transfer = ep >= cfg.warmup_epochs, ep >= cfg.source_epochs          # transfer losses after the source phase
     lam = dann_lambda((ep - cfg.source_epochs) / max(1, cfg.epochs - cfg.source_epochs - 1))
+    L = dict(vse=vse_loss, discriminator=discriminator_loss, confusion=confusion_loss, structure=structure_loss,
+             domain_accuracy=domain_accuracy) | self.losses
     sums = {}
     for it in range(max(1, n // bs)):
         i, ti, tt = draw(n), draw(len(tgt_img)), draw(len(tgt_txt))
         z_si, z_st = nets.enc_img(s_img[i]), nets.enc_txt(s_txt[i])
         z_ti, z_tt = nets.enc_img(tgt_img[ti]), nets.enc_txt(tgt_txt[tt])
-        loss = l_vse = vse_loss(z_si, z_st, cfg.margin, hardest)
+        loss = l_vse = L['vse'](z_si, z_st, cfg.margin, hardest)
         rec = dict(vse=float(l_vse.detach()))
         if cfg.paired_target:
             j = draw(len(tgt_pairs[0]))
-            loss = loss + vse_loss(nets.enc_img(tgt_pairs[0][j]), nets.enc_txt(tgt_pairs[1][j]), cfg.margin, hardest)
+            loss = loss + L['vse'](nets.enc_img(tgt_pairs[0][j]), nets.enc_txt(tgt_pairs[1][j]), cfg.margin, hardest)
         if cfg.w_adv > 0 and transfer:
             if cfg.use_grl:
-                l_adv = (discriminator_loss(nets.D_img, grad_reverse(z_si, lam), grad_reverse(z_ti, lam))
-                         + discriminator_loss(nets.D_txt, grad_reverse(z_st, lam), grad_reverse(z_tt, lam)))
+                l_adv = (L['discriminator'](nets.D_img, grad_reverse(z_si, lam), grad_reverse(z_ti, lam))
+                         + L['discriminator'](nets.D_txt, grad_reverse(z_st, lam), grad_reverse(z_tt, lam)))
                 nets.opt_D.zero_grad(set_to_none=True)
             else:
-                l_d = discriminator_loss(nets.D_img, z_si.detach(), z_ti.detach()) + discriminator_loss(nets.D_txt, z_st.detach(), z_tt.detach())
+                l_d = L['discriminator'](nets.D_img, z_si.detach(), z_ti.detach()) + L['discriminator'](nets.D_txt, z_st.detach(), z_tt.detach())
                 nets.opt_D.zero_grad(set_to_none=True); l_d.backward(); nets.opt_D.step()
-                l_adv = confusion_loss(nets.D_img, z_si, z_ti) + confusion_loss(nets.D_txt, z_st, z_tt)
+                l_adv = L['confusion'](nets.D_img, z_si, z_ti) + L['confusion'](nets.D_txt, z_st, z_tt)
             loss = loss + cfg.w_adv * l_adv
-            rec |= dict(adv=float(l_adv.detach()), acc_img=domain_accuracy(nets.D_img, z_si, z_ti), acc_txt=domain_accuracy(nets.D_txt, z_st, z_tt))
+            rec |= dict(adv=float(l_adv.detach()), acc_img=L['domain_accuracy'](nets.D_img, z_si, z_ti), acc_txt=L['domain_accuracy'](nets.D_txt, z_st, z_tt))
         if cfg.w_struct > 0 and transfer:
-            l_str = structure_loss(z_ti, z_si, z_st, cfg.k, cfg.tau) + structure_loss(z_tt, z_st, z_si, cfg.k, cfg.tau)
+            l_str = L['structure'](z_ti, z_si, z_st, cfg.k, cfg.tau) + L['structure'](z_tt, z_st, z_si, cfg.k, cfg.tau)
             loss = loss + cfg.w_struct * l_str; rec['struct'] = float(l_str.detach())
         check_finite({k: v for k, v in rec.items() if not k.startswith('acc')}, f'iteration {it + 1}')
         optimizer_step(nets.opt, loss, cfg.grad_clip)
+        if after_step is not None: after_step()
         if cfg.use_grl and cfg.w_adv > 0 and transfer: nets.opt_D.step()
         for k, v in rec.items(): sums[k] = sums.get(k, 0.0) + v
     return {k: v / max(1, n // bs) for k, v in sums.items()}
@@ -250,7 +262,7 @@ def _paired(d: CrossModalData):
     p = d.txt2img >= 0
     return d.x_img[d.txt2img[p]], d.x_txt[p]
 
-def aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=None, resume: bool = False) -> AEIR:
+def _aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=None, resume: bool = False) -> AEIR:
     """Train on the source pairs and the unpaired target sets (the target's pairs only for the oracle). With `state_path`,
     a state file is written there after every epoch; `resume=True` continues from it."""
     cfg = self.config
@@ -261,37 +273,37 @@ def aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=N
     params = sum(d * h + h * cfg.d_joint if h else d * cfg.d_joint for d in (d_img, d_txt)) + 2 * 257 * cfg.d_joint
     check_memory(training_bytes(params, 2 * n * (d_img + d_txt) + 4 * cfg.batch_size * (d_img + d_txt + 2 * h)),
                  pick_device(cfg.device), 'AEIR training')
-    loop = TrainLoop(cfg.seed, cfg.device, 'AEIR', progress, cfg.amp, state_path, resume, signature=signature)
+    if self.callbacks or self.losses:                                   # a state resumes only with the same hooks
+        signature |= dict(callbacks=[type(c).__name__ for c in self.callbacks],
+                          losses={k: getattr(f, '__qualname__', repr(f)) for k, f in self.losses.items()})
+    loop = TrainLoop(cfg.seed, cfg.device, 'AEIR', progress, cfg.amp, state_path, resume, signature=signature, callbacks=self.callbacks)
     dev = self.device = loop.device
     src, tgt = data.source, data.target_train
-    self.stats = {}
-    for m in ('img', 'txt'):
-        pooled = torch.cat([getattr(src, f'x_{m}'), getattr(tgt, f'x_{m}')])
-        self.stats[m] = (pooled.mean(0).to(dev), pooled.std(0).to(dev) + 1e-3)
-    norm = lambda x, m: (x.to(dev) - self.stats[m][0]) / self.stats[m][1]
+    self.stats = {m: feature_stats(torch.cat([getattr(src, f'x_{m}'), getattr(tgt, f'x_{m}')]), dev) for m in ('img', 'txt')}
+    norm = self.standardise
     s_img, s_txt = _paired(src)
     source = (norm(s_img, 'img'), norm(s_txt, 'txt'))
     t_img, t_txt = norm(tgt.x_img, 'img'), norm(tgt.x_txt, 'txt')
     pairs = tuple(norm(x, m) for x, m in zip(_paired(tgt), ('img', 'txt'))) if cfg.paired_target else None
     self.nets = _AEIRNets(src.x_img.shape[1], src.x_txt.shape[1], cfg).to(dev)
     parts = dict(nets=self.nets, opt=self.nets.opt, opt_D=self.nets.opt_D)
-    self.history = loop.run(lambda ep: self._epoch(source, t_img, t_txt, pairs, ep, loop.g), cfg.epochs, parts)['history']
+    self.history = loop.run(lambda ep: self._epoch(source, t_img, t_txt, pairs, ep, loop.g, loop.after_step if self.callbacks else None), cfg.epochs, parts)['history']
     return self
-AEIR.fit = aeir_fit
+AEIR.fit = _aeir_fit
 
-def aeir_evaluate(self: AEIR, data: TransferData, which: str = 'target_test') -> dict:
+def _aeir_evaluate(self: AEIR, data: TransferData, which: str = 'target_test') -> dict:
     "Recall@1/5/10 both ways, rsum and median rank on the paired items of `which` (default: the target test split)."
     d = getattr(data, which)
     return recall_at_k(self.embed(d.x_img, 'img'), self.embed(d.x_txt, 'txt'), d.txt2img, normalize=None)
-AEIR.evaluate = aeir_evaluate
+AEIR.evaluate = _aeir_evaluate
 
 # %% ../nbs/06_transfer.ipynb #70f978c8
-def aeir_save(self: AEIR, path):
+def _aeir_save(self: AEIR, path):
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("AEIR: nothing to save; call fit() first")
     return save_checkpoint(model_checkpoint('aeir', self.config, self.nets, self.stats, history=self.history), path)
 
-def aeir_load(cls, path, device: str = 'cpu') -> AEIR:
+def _aeir_load(cls, path, device: str = 'cpu') -> AEIR:
     "Load a checkpoint written by `AEIR.save`."
     ck, stats = open_checkpoint(path, 'aeir', pick_device(device))
     old = {'source_epochs': 0}                  # checkpoints from before source_epochs trained every epoch with all losses
@@ -300,7 +312,7 @@ def aeir_load(cls, path, device: str = 'cpu') -> AEIR:
     m.nets = _AEIRNets(stats['img'][0].shape[0], stats['txt'][0].shape[0], m.config).to(m.device)
     m.nets.load_state_dict(ck['nets'])
     return m
-AEIR.save, AEIR.load = aeir_save, classmethod(aeir_load)
+AEIR.save, AEIR.load = _aeir_save, classmethod(_aeir_load)
 
 # %% ../nbs/06_transfer.ipynb #6344ea14
 def transfer_variants(epochs: int | None = None, source_epochs: int | None = None) -> dict:
