@@ -97,7 +97,6 @@ class CFSA:
     def standardise(self, x, modality: str) -> torch.Tensor:
         "Raw `modality` features z-scored with the training features' statistics `self.stats[modality]` (mean, std)."
         return standardise(x, self.stats[modality])
-    _standardise = standardise
 
     @torch.no_grad()
     def embed(self, x, modality: str) -> torch.Tensor:
