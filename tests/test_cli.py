@@ -160,7 +160,9 @@ def test_sigint_leaves_a_loadable_state_and_a_clear_message(tmp_path):
     data = tmp_path / 'big.npz'
     save_npz(make_synthetic(n_classes=8, n_per_class=150, d_img=256, d_txt=64, seed=0), data)
     cfg = write(tmp_path / 'c.json', dict(epochs=60, d_hidden=256, eval_every=5))
-    cmd = [sys.executable, '-c', 'import sys; from zscmr.cli import main; sys.exit(main())', 'train', 'cfsa',
+    # a shell's background job starts with SIGINT ignored, and Python then never raises KeyboardInterrupt: restore it
+    main_ = 'import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); from zscmr.cli import main; sys.exit(main())'
+    cmd = [sys.executable, '-c', main_, 'train', 'cfsa',
            '--data', str(data), '--format', 'npz', '--out', str(tmp_path / 'run'), '--config', str(cfg), '--device', 'cpu']
     env = os.environ | dict(OMP_NUM_THREADS='1')
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
