@@ -97,7 +97,7 @@ def test_readme_keeps_the_two_commands_after_the_torch_step():
     import re
     text = (ROOT / 'README.md').read_text(encoding='utf-8')
     assert 'pip install -e ".[dev]" && zscmr demo' in text
-    assert re.search(r'<!-- test-command -->\s*```\s*sh\nnbdev_test --n_workers 2 && pytest\n```', text)
+    assert re.search(r'<!-- test-command -->\s*```\s*sh\nOMP_NUM_THREADS=1 nbdev_test --n_workers 2 && pytest\n```', text)
     cpu = text.find('pip install torch --index-url https://download.pytorch.org/whl/cpu')
     assert 0 <= cpu < text.index('pip install -e'), "the README must give torch's CPU-wheel command before the first install command"
     assert 'Colab already has torch' in text[:text.index('pip install -e')]

@@ -88,6 +88,7 @@ def n_plots(d: dict) -> int:
                for c in d['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', []))
 
 
+@pytest.mark.slow                       # a Chromium start per page: about two minutes in all
 @needs_chromium
 @pytest.mark.parametrize('nb', NBS, ids=lambda p: p.relative_to(ROOT / 'nbs').as_posix())
 def test_page_renders_title_code_and_every_plot(nb, tmp_path):
