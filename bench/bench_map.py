@@ -16,12 +16,13 @@ call; on GPU, torch's peak allocated memory) are not disturbed by another method
 Usage: python bench/bench_map.py [--sizes 1000 5000 10000] [--threads 1 2] [--ref-max 10000] [--device cpu]
                                  [--dim 64] [--classes 5] [--repeat 3] [--json bench/results/map_speed.json]
 """
-import argparse, datetime, json, os, platform, resource, subprocess, sys, time
+import argparse, datetime, json, os, resource, subprocess, sys, time
 
 import numpy as np
 import torch
 
 from zscmr.metrics import mean_average_precision, normalize_embeddings
+from zscmr.train import cpu_model
 
 
 def python_loop_map(q, g, y_q, y_g):
@@ -112,14 +113,6 @@ def measure(method, a, n, threads):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def cpu_name():
-    try:
-        for line in open('/proc/cpuinfo'):
-            if line.startswith('model name'): return line.split(':', 1)[1].strip()
-    except OSError: pass
-    return platform.processor() or 'unknown CPU'
-
-
 def measure_size(a, n, threads):
     "One row: every method at one size and thread count, checked for agreement."
     ours = measure('zscmr', a, n, threads)
@@ -148,7 +141,7 @@ def main():
     a = ap.parse_args()
     if a.one: a.threads = a.threads[0]; return run_one(a.one, a.sizes[0], a)
     dev = torch.device(a.device)
-    machine = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{cpu_name()}, {os.cpu_count()} cores'
+    machine = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'{cpu_model()}, {os.cpu_count()} cores'
     print(f'machine: {machine}; torch {torch.__version__}, numpy {np.__version__}; d={a.dim}, {a.classes} classes', flush=True)
     from tqdm.auto import tqdm
     rows = [measure_size(a, n, t) for n in tqdm(a.sizes, desc='sizes') for t in a.threads]

@@ -3,20 +3,16 @@ that IN_TEST selects), on this machine's CPU: the run times the course page show
 
 Usage: python bench/time_notebooks.py [--threads 1] [--out bench/results/notebook_times_cpu.json] [NB ...]
 """
-import argparse, json, os, platform, subprocess, time
+import argparse, json, os, subprocess, time
 from pathlib import Path
+
+from zscmr.train import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ['00_data.ipynb', '01_metrics.ipynb', '01a_train.ipynb', '01b_plotting.ipynb', '01c_results.ipynb',
           '02_synthesis.ipynb', '03_alignment.ipynb', '04_cfsa.ipynb', '05_baselines.ipynb', '06_transfer.ipynb',
           '07_benchmarks.ipynb', '08_cli.ipynb', 'tutorials/zero_shot_in_five_minutes.ipynb',
           'tutorials/transfer_without_pairs.ipynb', 'tutorials/bring_your_own_features.ipynb']
-
-
-def cpu_name() -> str:
-    "The CPU model from /proc/cpuinfo where there is one."
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or 'unknown CPU'
 
 
 def time_notebook(nb: str, threads: int) -> dict:
@@ -36,5 +32,5 @@ if __name__ == '__main__':
     rows = []
     for nb in a.notebooks:
         rows.append(time_notebook(nb, a.threads)); print(rows[-1], flush=True)
-    Path(a.out).write_text(json.dumps(dict(command='python bench/time_notebooks.py', cpu=f'{cpu_name()}, {os.cpu_count()} cores',
+    Path(a.out).write_text(json.dumps(dict(command='python bench/time_notebooks.py', cpu=f'{cpu_model()}, {os.cpu_count()} cores',
                                            threads=a.threads, date=time.strftime('%Y-%m-%d'), rows=rows), indent=1))

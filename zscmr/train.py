@@ -316,6 +316,8 @@ def _loop_run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None
     bar = self.bar if not own else tqdm(total=epochs, desc=self.desc, disable=not self.progress, leave=False)
     bar.update(start)
     modules = {k: v for k, v in parts.items() if isinstance(v, torch.nn.Module)}
+    first = {}                                                    # each loss's first value, for the divergence check
+    for r in hist: first = {**r, **first}
     ep = start
     try:
         for ep in range(start, epochs):
@@ -323,7 +325,7 @@ def _loop_run(self: TrainLoop, epoch_fn, epochs: int, parts: dict, validate=None
             self.hook('before_epoch', ep)
             with self.autocast(): rec = dict(epoch_fn(ep))
             if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
-            first = {k: v for r in reversed(hist + [rec]) for k, v in r.items()}     # each loss's first value
+            first = {**rec, **first}
             check_divergence(rec, first)                       # before this epoch's state replaces the last good one
             rec |= dict(epoch=ep + 1, seconds=time.perf_counter() - t0)
             if validate is not None and ((ep + 1) % every == 0 or ep + 1 == epochs):
