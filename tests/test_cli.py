@@ -223,7 +223,7 @@ def test_info_names_versions_device_and_data(capsys):
 def test_cls_emb_reaches_the_digits_in_demo_and_bench(monkeypatch):
     "`--cls-emb attributes` loads the digits with the attribute table in `zscmr demo` and `zscmr bench digits`."
     import zscmr.cli as cli, zscmr.benchmark as benchmark
-    from zscmr.benchmark import load_spec
+    from zscmr.data import load_dataset
     from zscmr.data import digit_attributes
     seen = {}
     monkeypatch.setattr(cli, 'demo', lambda *a, **kw: seen.setdefault('demo', kw) and {})
@@ -231,5 +231,5 @@ def test_cls_emb_reaches_the_digits_in_demo_and_bench(monkeypatch):
     cli.main(['demo', '--quick', '--cls-emb', 'attributes'])
     cli.main(['bench', 'digits', '--cls-emb', 'attributes'])
     assert seen['demo']['cls_emb'] == seen['bench']['cls_emb'] == 'attributes'
-    assert torch.equal(load_spec(('digits', 'attributes')).cls_emb, torch.as_tensor(digit_attributes()['cls_emb']).float())
-    assert not torch.equal(load_spec(('digits',)).cls_emb, load_spec(('digits', 'attributes')).cls_emb)
+    assert torch.equal(load_dataset({'name': 'digits', 'cls_emb': 'attributes'}).cls_emb, torch.as_tensor(digit_attributes()['cls_emb']).float())
+    assert not torch.equal(load_dataset('digits').cls_emb, load_dataset({'name': 'digits', 'cls_emb': 'attributes'}).cls_emb)

@@ -10,17 +10,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import (CrossModalData, DataError, ZeroShotSplit, load_wikipedia, load_digits, make_synthetic,
-                        split_dadn, split_classes, split_random, zero_shot_views)
+from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_wikipedia, split_dadn, split_classes, split_random, zero_shot_views)
 from .metrics import zero_shot_report, average_precisions, precision_at_k, pr_curve
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .train import machine, versions
+from .experiments import Study, run_study
 from .plotting import subplots, plot_pr, plot_bars, tsne, scatter_groups, class_colors, MARKERS, use_style
 
 # %% auto #0
-__all__ = ['TABLE_KEYS', 'SHOWN', 'benchmark_splits', 'benchmark_methods', 'score', 'load_spec', 'run_benchmark', 'per_seed',
-           'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
+__all__ = ['TABLE_KEYS', 'SHOWN', 'benchmark_splits', 'benchmark_methods', 'score', 'benchmark_study', 'per_seed', 'summarise',
+           'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
            'plot_real_vs_synthetic', 'bench_figures', 'bench']
 
 # %% ../nbs/07_benchmarks.ipynb #afd601c2
@@ -63,53 +63,10 @@ def score(model, data: CrossModalData, split: ZeroShotSplit, k: int = 50) -> dic
     return out
 
 # %% ../nbs/07_benchmarks.ipynb #fe3ea649
-def load_spec(spec) -> CrossModalData:
-    "The dataset a spec names: ('wikipedia', folder, preprocess), ('digits',), ('digits', cls_emb) or ('synthetic', seed)."
-    if spec[0] == 'wikipedia': return load_wikipedia(spec[1], spec[2])
-    if spec[0] == 'digits': return load_digits(cls_emb=spec[1] if len(spec) > 1 else 'sentences')
-    if spec[0] == 'synthetic': return make_synthetic(n_classes=10, seed=spec[1])
-    raise DataError(f"dataset spec: unknown kind {spec[0]!r} (expected 'wikipedia', 'digits' or 'synthetic')")
-
-def _one(job) -> dict:
-    spec, method, split_name, seed, n_random, threads, overrides = job
-    torch.set_num_threads(threads)
-    data = load_spec(spec)
-    split = benchmark_splits(data, n_random)[split_name](seed)
-    model = benchmark_methods()[method](seed)
-    if overrides and hasattr(model, 'config'):
-        import dataclasses
-        model.config = dataclasses.replace(model.config, **overrides)
-    t0 = time.perf_counter()
-    model.fit(data, split, progress=False)
-    seconds = time.perf_counter() - t0
-    return score(model, data, split) | dict(method=method, split=split_name, seed=seed, seconds=seconds,
-                                            unseen=split.unseen, val=split.val, chosen=_chosen(model))
-
-def _chosen(model):
-    "The hyper-parameter the model chose on the validation classes."
-    if hasattr(model, 'best_epoch'): return dict(epochs=model.best_epoch)
-    return {model.param: getattr(model, model.param)}
-
-def run_benchmark(spec, methods=None, seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2, overrides=None,
-                  progress: bool = True) -> list:
-    "Fit and score every method × split × seed; return one record per run."
-    from concurrent.futures import ProcessPoolExecutor
-    from tqdm.auto import tqdm
-    names = list(methods or benchmark_methods())
-    unknown = sorted(set(names) - set(benchmark_methods()))
-    if unknown: raise ValueError(f"methods: unknown {unknown}; known: {list(benchmark_methods())}")
-    splits = list(benchmark_splits(load_spec(spec), n_random))
-    work = [(tuple(spec), m, s, seed, n_random, 1 if jobs > 1 else torch.get_num_threads(), overrides or {})
-            for seed in seeds for s in splits for m in names]
-    bar = tqdm(total=len(work), desc='benchmark', disable=not progress)
-    out = []
-    if jobs == 1:
-        for w in work: out.append(_one(w)); bar.update(1)
-    else:
-        with ProcessPoolExecutor(jobs) as ex:
-            for r in ex.map(_one, work): out.append(r); bar.update(1)
-    bar.close()
-    return out
+def benchmark_study(spec, methods=None, seeds=(0, 1, 2, 3, 4), n_random: int = 3) -> Study:
+    "The benchmark as a study: `methods` (default: all of `benchmark_methods`) on DADN's split and `n_random` random splits."
+    return Study('benchmark', 'zero-shot', spec, tuple(methods or benchmark_methods()), splits=tuple(benchmark_splits(load_dataset(spec), n_random)),
+                 seeds=tuple(seeds), n_random=n_random, description='CFSA, its ablations and the baselines; DADN protocol')
 
 # %% ../nbs/07_benchmarks.ipynb #e8669cbc
 TABLE_KEYS = ('unseen_i2t', 'unseen_t2i', 'unseen_avg', 'seen_avg', 'gzsl_avg', 'p50_i2t', 'p50_t2i', 'seconds')
@@ -141,7 +98,7 @@ def choose_preprocess(folder, options=('sqrt', None), seeds=(0, 1, 2, 3, 4)) -> 
     "The Wikipedia preprocessing with the best mean validation mAP of ridge regression (DADN split), and every score."
     scores = {}
     for opt in options:
-        data = load_wikipedia(folder, opt)
+        data = load_dataset(dict(name='wikipedia', path=folder, preprocess=opt))
         scores[str(opt)] = float(np.mean([max(RidgeRegression().fit(data, split_dadn(data, 2, seed=s)).val_scores.values())
                                           for s in seeds]))
     best = max(scores, key=scores.get)
@@ -205,7 +162,7 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
     out = Path(out)
     if records is None:
         saved = json.loads((out/'records.json').read_text())
-        records, class_names = saved['records'], load_spec(saved['meta']['spec']).class_names
+        records, class_names = saved['records'], load_dataset(saved['meta']['spec']).class_names
     shown = [m for m in SHOWN if any(r['method'] == m for r in records)]
     if not shown: return []
     use_style()
@@ -224,15 +181,15 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
     if dataset == 'wikipedia':
         if data is None: raise DataError("--data: the Wikipedia benchmark needs the folder of the original feature release")
         prep, prep_scores = choose_preprocess(data, seeds=seeds)
-        spec = ('wikipedia', str(Path(data).resolve()), prep)
-    elif dataset == 'digits': spec, prep, prep_scores = ('digits',) + ((cls_emb,) if cls_emb != 'sentences' else ()), None, {}
+        spec = dict(name='wikipedia', path=str(Path(data).resolve()), preprocess=prep)
+    elif dataset == 'digits': spec, prep, prep_scores = dict(name='digits', cls_emb=cls_emb), None, {}
     else: raise ValueError(f"dataset: expected 'wikipedia' or 'digits', got {dataset!r}")
-    records = run_benchmark(spec, methods, seeds, n_random, jobs, progress=progress)
-    data_ = load_spec(spec)
+    records = run_study(benchmark_study(spec, methods, seeds, n_random), jobs=jobs, progress=progress)['records']
+    data_ = load_dataset(spec)
     splits = benchmark_splits(data_, n_random)
     dadn = summarise(records, ['dadn'])
     rand = summarise(records, [s for s in splits if s != 'dadn']) if n_random else {}
-    meta = dict(dataset=dataset, spec=list(spec), preprocess=prep, preprocess_val_scores=prep_scores, seeds=list(seeds),
+    meta = dict(dataset=dataset, spec=spec, preprocess=prep, preprocess_val_scores=prep_scores, seeds=list(seeds),
                 splits={k: f(seeds[0]).unseen for k, f in splits.items()}, machine=machine(), versions=versions(),
                 jobs=jobs, wall_seconds=round(time.perf_counter() - t0, 1))
     (out/'records.json').write_text(json.dumps(dict(meta=meta, records=records), indent=1))

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import (CrossModalData, DataError, ZeroShotSplit, load_npz, load_mat, load_dadn, load_wikipedia,
+from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, DIGIT_CLS_EMBS, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
 from .metrics import chance_rsum, pr_curve
 from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory
@@ -34,8 +34,7 @@ def load_any(path, fmt: str, cls_emb=None) -> CrossModalData:
     if fmt not in FORMATS: raise DataError(f"--format: expected one of {list(FORMATS)}, got {fmt!r}")
     if fmt == 'mat':
         if cls_emb is None: raise DataError("--cls-emb: the .mat layout carries no class embeddings; pass a .npy, .npz or .txt file")
-        return load_mat(path, cls_emb)
-    return {'npz': load_npz, 'dadn': load_dadn, 'wikipedia': load_wikipedia}[fmt](path)
+    return load_dataset(dict(name=fmt, path=path) | (dict(cls_emb=cls_emb) if fmt == 'mat' else {}))
 
 # %% ../nbs/08_cli.ipynb #fbaac1fe
 @dataclass
@@ -321,7 +320,7 @@ def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int 
     from tqdm.auto import tqdm
     out = Path(out); (out/'checkpoints').mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    data = load_digits(cls_emb=cls_emb); split = split_dadn(data, n_val=2, seed=seed)
+    data = load_dataset(dict(name='digits', cls_emb=cls_emb)); split = split_dadn(data, n_val=2, seed=seed)
     zs_models, zs = _zero_shot_models(seed, device, quick), {}
     for name, m in tqdm(zs_models.items(), desc='zero-shot', disable=not progress):
         t0 = time.perf_counter(); m.fit(data, split, progress=progress)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #95f20e2a
 from __future__ import annotations
-import importlib.resources, importlib.util, json, os, tempfile, warnings
+import importlib.resources, importlib.util, inspect, json, os, tempfile, warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,11 +14,11 @@ import torch
 from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 
 # %% auto #0
-__all__ = ['DIGIT_CLS_EMBS', 'DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz',
+__all__ = ['DIGIT_CLS_EMBS', 'DATASETS', 'DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz',
            'load_cls_emb', 'load_mat', 'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits',
-           'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'ZeroShotSplit', 'split_dadn',
-           'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary', 'all_seen_view',
-           'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
+           'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'dataset_spec', 'load_dataset',
+           'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views',
+           'split_summary', 'all_seen_view', 'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -430,6 +430,25 @@ def make_dial_world(n_classes: int = 30, n_per_class: int = 20, d_emb: int = 6, 
     return CrossModalData(x['img'], x['txt'], y, y.clone(), E, None, train, train.clone(), torch.arange(len(y)),
                           meta=dict(source='make_dial_world', seed=seed, determined=determined, novelty=novelty,
                                     separation=separation))
+
+# %% ../nbs/00_data.ipynb #4c29f351
+DATASETS = {'digits': load_digits, 'wikipedia': load_wikipedia, 'synthetic': make_synthetic, 'dial': make_dial_world,
+            'npz': load_npz, 'mat': load_mat, 'dadn': load_dadn}
+
+def dataset_spec(spec) -> dict:
+    "`spec` (a name, or a dict with 'name' and the loader's keyword arguments) as a dict, checked against the loader's signature."
+    spec = {'name': spec} if isinstance(spec, str) else dict(spec) if isinstance(spec, dict) else None
+    if spec is None or 'name' not in spec: raise DataError(f"dataset spec: expected a name or a dict with 'name', got {spec!r}")
+    if spec['name'] not in DATASETS: raise DataError(f"dataset {spec['name']!r}: unknown; known: {sorted(DATASETS)}")
+    kwargs = {k: v for k, v in spec.items() if k != 'name'}
+    try: inspect.signature(DATASETS[spec['name']]).bind(**kwargs)
+    except TypeError as e: raise DataError(f"dataset {spec['name']!r}: {e} (its loader takes {list(inspect.signature(DATASETS[spec['name']]).parameters)})") from None
+    return spec
+
+def load_dataset(spec) -> CrossModalData:
+    "The dataset a spec names, e.g. `'digits'`, `{'name': 'digits', 'cls_emb': 'attributes'}` or `{'name': 'wikipedia', 'path': DIR}`."
+    spec = dataset_spec(spec)
+    return DATASETS[spec['name']](**{k: v for k, v in spec.items() if k != 'name'})
 
 # %% ../nbs/00_data.ipynb #9c8311d3
 @dataclass
