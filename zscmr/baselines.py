@@ -12,7 +12,7 @@ import torch
 
 from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError, select_then_refit
 from .metrics import evaluate_retrieval, zero_shot_report
-from .train import save_checkpoint, load_checkpoint, feature_stats, standardise
+from .train import save_checkpoint, load_checkpoint, feature_stats, standardise, pick_device
 
 # %% auto #0
 __all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
@@ -27,7 +27,7 @@ class _Standardiser:
 
 class _Baseline:
     "Shared protocol of the baselines: choose `param` on the validation classes from `grid` (unless given), refit on all seen."
-    param, grid = None, ()
+    param, grid, kind = None, (), None      # `kind`: what its checkpoints record
     def fit(self, data: CrossModalData, split: ZeroShotSplit, progress: bool = False):
         "Choose the hyper-parameter on the validation classes (unless given), then refit on all seen classes."
         return select_then_refit(data, split, self._choose, self._refit)
@@ -68,15 +68,16 @@ class _Baseline:
     def save(self, path) -> Path:
         "Write a plain-dict checkpoint (atomically): the hyper-parameter, the standardisation and the affine maps."
         if not hasattr(self, 'affine'): raise RuntimeError(f"{type(self).__name__}: nothing to save; call fit() first")
-        return save_checkpoint(dict(kind=type(self).__name__.lower(), param=self.param, value=getattr(self, self.param),
+        return save_checkpoint(dict(kind=self.kind, param=self.param, value=getattr(self, self.param),
                                     stats={m: list(s) for m, s in self.norm.stats.items()},
                                     affine={m: [torch.from_numpy(np.asarray(a)) for a in v] for m, v in self.affine.items()}), path)
 
     @classmethod
-    def load(cls, path):
-        "Load a checkpoint written by `save` (safely: `weights_only=True`)."
+    def load(cls, path, device: str = 'cpu'):
+        "Load a checkpoint written by `save` (safely: `weights_only=True`). `device` is checked; the baselines compute with NumPy on the CPU."
+        pick_device(device)
         ck = load_checkpoint(path)
-        if ck.get('kind') != cls.__name__.lower(): raise ValueError(f"{path}: not a {cls.__name__} checkpoint (kind={ck.get('kind')!r})")
+        if ck.get('kind') != cls.kind: raise ValueError(f"{path}: not a {cls.__name__} checkpoint (kind={ck.get('kind')!r})")
         m = cls(ck['value'])
         m.norm = _Standardiser(); m.norm.stats = {k: tuple(v) for k, v in ck['stats'].items()}
         m.affine = {k: tuple(a.numpy() for a in v) for k, v in ck['affine'].items()}
@@ -85,7 +86,7 @@ class _Baseline:
 # %% ../nbs/05_baselines.ipynb #5a46f576
 class RidgeRegression(_Baseline):
     "Ridge regression of each modality onto the class embeddings (DeViSE-style, linear)."
-    param, grid = 'alpha', (0.1, 1.0, 10.0, 100.0, 1000.0)
+    param, grid, kind = 'alpha', (0.1, 1.0, 10.0, 100.0, 1000.0), 'ridgeregression'
     def __init__(self, alpha: float | None = None):
         ok = alpha is None or (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 <= alpha < float('inf'))
         if not ok: raise ValueError(f"RidgeRegression.alpha: expected a number in [0, inf) or None, got {alpha!r}")
@@ -106,7 +107,7 @@ class RidgeRegression(_Baseline):
 # %% ../nbs/05_baselines.ipynb #7c658644
 class CCA(_Baseline):
     "Canonical correlation analysis fitted on the seen-class image-text pairs (scikit-learn)."
-    param, grid = 'n_components', (2, 4, 8, 16, 32)
+    param, grid, kind = 'n_components', (2, 4, 8, 16, 32), 'cca'
     def __init__(self, n_components: int | None = None):
         ok = n_components is None or (isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool) and n_components >= 1)
         if not ok: raise ValueError(f"CCA.n_components: expected an int in [1, inf) or None, got {n_components!r}")

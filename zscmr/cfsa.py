@@ -20,7 +20,7 @@ from .train import (pick_device, save_checkpoint, config_from_dict, model_checkp
                          training_bytes)
 
 # %% auto #0
-__all__ = ['CFSA_LOSSES', 'CFSAConfig', 'CFSA']
+__all__ = ['CFSA_LOSSES', 'CFSAConfig', 'CFSA', 'MLPRegression']
 
 # %% ../nbs/04_cfsa.ipynb #add1a189
 _CFSA_RULES = dict(d_hidden='int [0, inf)', d_noise='int [1, inf) or None', epochs='int [1, inf)', batch_size='int [1, inf)',
@@ -89,6 +89,7 @@ class CFSA:
     """Correlated Features Synthesis and Alignment for zero-shot cross-modal retrieval. `callbacks` (`TrainLoop`
     callbacks) and `losses` (name in `CFSA_LOSSES` → function with the library loss's arguments) change training for a
     study; neither is saved in a checkpoint."""
+    kind = 'cfsa'    # what its checkpoints record: `zscmr.retriever.load_retriever` reads it
     def __init__(self, config: CFSAConfig | None = None, callbacks=(), losses: dict | None = None, **overrides):
         self.config = dataclasses.replace(config or CFSAConfig(), **overrides)
         self.callbacks, self.losses = list(callbacks), check_losses(losses, CFSA_LOSSES, 'CFSA')
@@ -234,12 +235,12 @@ CFSA.evaluate = _cfsa_evaluate
 def _cfsa_save(self: CFSA, path) -> Path:
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("CFSA: nothing to save; call fit() first")
-    return save_checkpoint(model_checkpoint('cfsa', self.config, self.nets, self.stats, d_emb=self.d_emb, best_epoch=self.best_epoch,
+    return save_checkpoint(model_checkpoint(self.kind, self.config, self.nets, self.stats, d_emb=self.d_emb, best_epoch=self.best_epoch,
                                             best_val=self.best_val, class_names=self.class_names, history=self.history), path)
 
 def _cfsa_load(cls, path, device: str = 'cpu') -> CFSA:
-    "Load a checkpoint written by `CFSA.save`."
-    ck, stats = open_checkpoint(path, 'cfsa', pick_device(device))
+    "Load a checkpoint written by `save` (of this class: `kind` must match)."
+    ck, stats = open_checkpoint(path, cls.kind, pick_device(device))
     m = cls(CFSAConfig.from_dict(ck['config'] | dict(device=device)))
     m.device, m.stats = pick_device(device), stats
     m.d_emb, m.best_epoch, m.best_val = ck['d_emb'], ck['best_epoch'], ck['best_val']
@@ -248,3 +249,13 @@ def _cfsa_load(cls, path, device: str = 'cpu') -> CFSA:
     m.nets.load_state_dict(ck['nets'])
     return m
 CFSA.save, CFSA.load = _cfsa_save, classmethod(_cfsa_load)
+
+# %% ../nbs/04_cfsa.ipynb #a1f3e7c2
+class MLPRegression(CFSA):
+    """CFSA without synthesis: the two MLP encoders regressed onto the class embeddings, with the alignment and
+    modality losses (the "no synthesis" ablation). Takes `CFSA`'s arguments; `synthesis` is always False."""
+    kind = 'mlpregression'
+    def __init__(self, config: CFSAConfig | None = None, callbacks=(), losses: dict | None = None, **overrides):
+        if overrides.get('synthesis', False) is not False:
+            raise ValueError(f"MLPRegression: synthesis is always False (got {overrides['synthesis']!r}); CFSA synthesises")
+        super().__init__(config, callbacks, losses, **(overrides | dict(synthesis=False)))

@@ -234,7 +234,9 @@ def write_table(rows: dict, keys, stem) -> str:
     return md
 
 # %% ../nbs/08_cli.ipynb #3e4b0402
-_LOADERS = dict(cfsa=CFSA.load, aeir=AEIR.load, regression=RidgeRegression.load, cca=CCA.load)
+from .retriever import load_retriever
+
+_KINDS = dict(cfsa=CFSA.kind, aeir=AEIR.kind, regression=RidgeRegression.kind, cca=CCA.kind)   # method → checkpoint kind
 
 def read_run(run_dir) -> tuple:
     "The run folder (given as the folder or its `model.pt`) and its `run.json`, checked; errors name the file."
@@ -244,7 +246,7 @@ def read_run(run_dir) -> tuple:
     if not f.exists(): raise FileNotFoundError(f"{f}: no such file (is {run_dir} a `zscmr train` folder or its model.pt?)")
     try: run = json.loads(f.read_text())
     except (ValueError, UnicodeDecodeError) as e: raise DataError(f"{f}: not valid JSON ({e}); the run folder is damaged") from None
-    if not isinstance(run, dict) or run.get('method') not in _LOADERS:
+    if not isinstance(run, dict) or run.get('method') not in _KINDS:
         raise DataError(f"{f}: not a zscmr run record (method {run.get('method') if isinstance(run, dict) else None!r})")
     need = ['data', 'format'] + (['scenario'] if run['method'] == 'aeir' else ['split'])
     if [k for k in need if k not in run]: raise DataError(f"{f}: missing fields {[k for k in need if k not in run]}")
@@ -268,7 +270,9 @@ def check_classes(run: dict, data: CrossModalData, where):
 def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
     "Reload the run in `run_dir` (or its `model.pt`) and evaluate it on `data_path` (default: the data it was trained on)."
     run_dir, run = read_run(run_dir)
-    model = _LOADERS[run['method']](run_dir/'model.pt')
+    model = load_retriever(run_dir/'model.pt')
+    if model.kind != _KINDS[run['method']]:
+        raise DataError(f"{run_dir/'model.pt'}: holds a {model.kind} model, but run.json says {run['method']}; the run folder is damaged")
     data = load_any(data_path or run['data'], fmt or run['format'], cls_emb or run.get('cls_emb'))
     if run.get('class_names') is None and getattr(model, 'class_names', None) is not None: run['class_names'] = model.class_names
     check_classes(run, data, data_path or run['data'])

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -193,6 +194,7 @@ class AEIR:
     """Alignment-efficient image-sentence retrieval: source pairs, unpaired target, adversarial and structure transfer.
     `callbacks` (`TrainLoop` callbacks) and `losses` (name in `AEIR_LOSSES` → function with the library function's
     arguments) change training for a study; neither is saved in a checkpoint."""
+    kind = 'aeir'    # what its checkpoints record: `zscmr.retriever.load_retriever` reads it
     def __init__(self, config: AEIRConfig | None = None, callbacks=(), losses: dict | None = None, **overrides):
         self.config = dataclasses.replace(config or AEIRConfig(), **overrides)
         self.callbacks, self.losses = list(callbacks), check_losses(losses, AEIR_LOSSES, 'AEIR')
@@ -298,14 +300,14 @@ def _aeir_evaluate(self: AEIR, data: TransferData, which: str = 'target_test') -
 AEIR.evaluate = _aeir_evaluate
 
 # %% ../nbs/06_transfer.ipynb #70f978c8
-def _aeir_save(self: AEIR, path):
+def _aeir_save(self: AEIR, path) -> Path:
     "Write a plain-dict checkpoint (atomically)."
     if self.nets is None: raise RuntimeError("AEIR: nothing to save; call fit() first")
-    return save_checkpoint(model_checkpoint('aeir', self.config, self.nets, self.stats, history=self.history), path)
+    return save_checkpoint(model_checkpoint(self.kind, self.config, self.nets, self.stats, history=self.history), path)
 
 def _aeir_load(cls, path, device: str = 'cpu') -> AEIR:
     "Load a checkpoint written by `AEIR.save`."
-    ck, stats = open_checkpoint(path, 'aeir', pick_device(device))
+    ck, stats = open_checkpoint(path, cls.kind, pick_device(device))
     old = {'source_epochs': 0}                  # checkpoints from before source_epochs trained every epoch with all losses
     m = cls(AEIRConfig.from_dict(old | ck['config'] | dict(device=device)))
     m.device, m.stats, m.history = pick_device(device), stats, ck['history']
