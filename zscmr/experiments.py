@@ -4,7 +4,7 @@
 
 # %% ../nbs/07a_experiments.ipynb #97c537ca
 from __future__ import annotations
-import dataclasses, datetime, json, sys, time
+import dataclasses, datetime, inspect, json, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -27,15 +27,17 @@ SELECT_ON = ('validation', 'test')
 @dataclass(frozen=True)
 class Variant:
     """One way to train: `config` (model settings by field name), `callbacks` (zero-argument factories of fresh
-    `Callback`s), `losses` (replaced loss functions by name), `data` (a function of the loaded dataset), `dataset` (a
-    dataset spec replacing the study's) and `select_on` ('validation', or 'test' to measure what selecting on the
-    test classes would be worth)."""
+    `Callback`s), `losses` (replaced loss functions by name), `data` (a function of the loaded dataset; zero-shot, if it has a
+    parameter named `split`, also of the run's `ZeroShotSplit`, for changes fitted on the training classes), `dataset` (a
+    dataset spec replacing the study's), `select_on` ('validation', or 'test' to measure what selecting on the
+    test classes would be worth) and `methods` (the study's methods it applies to; empty: all of them)."""
     config: dict = field(default_factory=dict)
     callbacks: tuple = ()
     losses: dict = field(default_factory=dict)
     data: Callable | None = None
     dataset: dict | str | None = None
     select_on: str = 'validation'
+    methods: tuple = ()
 
     def __post_init__(self):
         if self.select_on not in SELECT_ON: raise ValueError(f"Variant.select_on: expected one of {SELECT_ON}, got {self.select_on!r}")
@@ -46,7 +48,8 @@ class Variant:
         "This variant as JSON: functions by their names."
         name = lambda f: getattr(f, '__qualname__', repr(f))
         return dict(config=self.config, callbacks=[name(f) for f in self.callbacks], losses={k: name(f) for k, f in self.losses.items()},
-                    data=None if self.data is None else name(self.data), dataset=self.dataset, select_on=self.select_on)
+                    data=None if self.data is None else name(self.data), dataset=self.dataset, select_on=self.select_on,
+                    methods=list(self.methods))
 
 # %% ../nbs/07a_experiments.ipynb #6a63fdd3
 TASKS = ('zero-shot', 'transfer')
@@ -72,6 +75,8 @@ class Study:
         unknown = sorted(set(self.methods) - set(methods_for(self.task)))
         if unknown: raise ValueError(f"Study {self.name!r}: methods: unknown {unknown}; known: {list(methods_for(self.task))}")
         if not self.variants: raise ValueError(f"Study {self.name!r}: no variants")
+        for k, v in self.variants.items():
+            if set(v.methods) - set(self.methods): raise ValueError(f"Study {self.name!r}: variant {k!r}: methods {sorted(set(v.methods) - set(self.methods))} are not the study's {list(self.methods)}")
         if not self.seeds or not all(isinstance(s, int) for s in self.seeds): raise ValueError(f"Study {self.name!r}: seeds must be a non-empty list of ints")
         if not self.splits: raise ValueError(f"Study {self.name!r}: no splits")
 
@@ -135,6 +140,7 @@ def run_zero_shot(model, data, split, variant: Variant) -> dict:
     if variant.select_on == 'test': model = fit_selecting_on_test(model, data, split)
     else: model.fit(data, split, progress=False)
     val = getattr(model, 'best_val', None)
+    if val is None and getattr(model, 'val_scores', None): val = max(model.val_scores.values())   # a baseline: its grid's best
     return score(model, data, split) | dict(chosen=_chosen(model), val_map=None if val is None else float(val))
 
 def run_transfer(model, td) -> dict:
@@ -150,11 +156,11 @@ def run_job(study: Study, variant: str, method: str, split, seed: int, device: s
     from zscmr.benchmark import benchmark_splits
     v = study.variants[variant]
     data = load_dataset(v.dataset or study.dataset)
-    if v.data is not None: data = v.data(data)
+    sp = benchmark_splits(data, study.n_random)[split](seed) if study.task == 'zero-shot' else None
+    if v.data is not None: data = v.data(data, split=sp) if 'split' in inspect.signature(v.data).parameters else v.data(data)
     t0 = time.perf_counter()
     model = build_model(study.task, method, seed, v, device)
     if study.task == 'zero-shot':
-        sp = benchmark_splits(data, study.n_random)[split](seed)
         out = run_zero_shot(model, data, sp, v) | dict(unseen=sp.unseen, val=sp.val)
     else: out = run_transfer(model, transfer_scenario(data, split))
     return dict(study=study.name, variant=variant, method=method, split=split_label(split), seed=seed,
@@ -182,7 +188,8 @@ def run_study(study: Study, seeds=None, variants=None, methods=None, jobs: int =
     from tqdm.auto import tqdm
     variants, methods = _pick(variants, study.variants, 'variants'), _pick(methods, study.methods, 'methods')
     seeds = list(study.seeds if seeds is None else seeds)
-    work = [(v, m, s, seed) for seed in seeds for s in study.splits for v in variants for m in methods]
+    work = [(v, m, s, seed) for seed in seeds for s in study.splits for v in variants for m in methods
+            if not study.variants[v].methods or m in study.variants[v].methods]
     t0, records = time.perf_counter(), []
     with tqdm(total=len(work), desc=study.name, disable=not progress) as bar:
         if jobs == 1:

@@ -1,0 +1,37 @@
+"The Wikipedia studies of bench/studies.py: well-formed, guarded against merging into an earlier script's file, and (slow, with the data) reproducing the committed numbers."
+import json, sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / 'bench'
+sys.path.insert(0, str(BENCH))
+from studies import STUDIES, WIKIPEDIA                      # noqa: E402
+import sweep                                                 # noqa: E402
+
+NAMES = ('wikipedia_cfsa_variants', 'wikipedia_cfsa_ideas', 'wikipedia_jfse_weight', 'wikipedia_glove')
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_wikipedia_studies_are_registered_and_well_formed(name):
+    study = STUDIES[name]('/data/wikipedia')
+    assert name in WIKIPEDIA and study.name == name and study.dataset['path'] == '/data/wikipedia'
+    assert all(set(v.methods) <= set(study.methods) for v in study.variants.values())
+    json.dumps(study.describe())                             # the description is stored beside the numbers
+
+
+def test_sweep_refuses_to_merge_into_a_file_of_an_earlier_script(tmp_path, capsys):
+    old = tmp_path / 'old.json'
+    old.write_text(json.dumps(dict(seeds=[0], rows=[])))
+    with pytest.raises(SystemExit):
+        sweep.main(['wikipedia_cfsa_ideas', '--wikipedia', str(tmp_path), '--out', str(old)])
+    assert "written before the experiment runner" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cca_reference_reproduces_the_committed_seed_0(shared_data):
+    from zscmr.experiments import run_job
+    r = run_job(STUDIES['wikipedia_cfsa_ideas'](shared_data / 'wikipedia_svcl'), 'default', 'CCA', 'dadn', 0)
+    old = next(o for o in json.loads((BENCH / 'results' / 'wikipedia_cfsa_ideas.json').read_text())['rows']
+               if o['variant'] == 'CCA (reference)' and o['seed'] == 0)
+    assert r['val_map'] == pytest.approx(old['val'], abs=1e-5) and r['unseen_avg'] == pytest.approx(old['unseen'], abs=1e-5)
