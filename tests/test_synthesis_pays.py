@@ -1,5 +1,5 @@
-"""The study of when CFSA's synthesis pays: the digit attribute table, the dial world and the schema of its results file."""
-import json
+"""The study of when CFSA's synthesis pays: the digit attribute table, the dial world, the studies of bench/studies.py and their results files."""
+import json, sys
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +8,15 @@ import pytest
 from zscmr.baselines import CCA, RidgeRegression
 from zscmr.cfsa import CFSA, CFSAConfig
 from zscmr.data import DataError, digit_attributes, load_digits, make_dial_world, split_dadn
+from zscmr.experiments import RUN_SEED, run_job
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = {'CFSA', 'ablation: no synthesis (MLP regression)', 'ridge regression (DeViSE-style)', 'CCA'}
 KEYS = ('unseen_i2t', 'unseen_t2i', 'unseen_avg', 'seen_avg', 'gzsl_avg')
+STUDIES = ('synthesis_pays', 'synthesis_pays_more_pairs', 'synthesis_pays_more_classes', 'synthesis_pays_most_pairs')
+
+sys.path.insert(0, str(ROOT / 'bench'))
+import studies  # noqa: E402  (bench/studies.py)
 
 
 def test_digit_attributes_table_has_a_definition_per_attribute():
@@ -64,23 +69,46 @@ def test_dial_world_dials_and_errors():
             make_dial_world(**kw)
 
 
-@pytest.mark.parametrize('name', ['synthesis_pays.json', 'synthesis_pays_more_pairs.json', 'synthesis_pays_more_classes.json',
-                                  'synthesis_pays_most_pairs.json'])
-def test_synthesis_pays_results_schema(name):
-    res = json.loads((ROOT/'bench/results'/name).read_text())
+def test_synthesis_pays_study_has_every_world():
+    study = studies.synthesis_pays()
+    assert set(study.methods) == METHODS and study.splits == ('dadn',) and len(study.seeds) == 5
+    specs = {v: var.dataset for v, var in study.variants.items()}
+    assert specs['digits, attributes'] == {'name': 'digits', 'cls_emb': 'attributes'}
+    dials = {(s['determined'], s['novelty']) for s in specs.values() if s['name'] == 'dial'}
+    assert dials == {(d, n) for d in (0.0, 0.25, 0.5, 0.75, 1.0) for n in (0.0, 2.0)}
+    assert all(s['seed'] == RUN_SEED and (s['n_per_class'], s['n_classes']) == (20, 30) for s in specs.values() if s['name'] == 'dial')
+    assert studies.synthesis_pays_more_classes().variants['dial world, determined 1, novelty 0, 90 classes'].dataset['n_classes'] == 90
+
+
+def test_dial_world_study_draws_the_world_with_the_run_seed():
+    "A run of the study fits on make_dial_world(seed=the run's seed), as a direct fit does."
+    study = studies.synthesis_pays()
+    for seed in (0, 1):
+        r = run_job(study, 'dial world, determined 1, novelty 0', 'ridge regression (DeViSE-style)', 'dadn', seed)
+        assert r['unseen_avg'] == pytest.approx(unseen_map(RidgeRegression(), 1.0, seed), abs=1e-6)
+
+
+@pytest.mark.parametrize('name', STUDIES)
+def test_synthesis_pays_results(name):
+    res = json.loads((ROOT / 'bench/results' / f'{name}.json').read_text())
     meta, records = res['meta'], res['records']
-    for k in ('command', 'date', 'machine', 'cpu', 'versions', 'torch', 'seeds', 'dials', 'novelty', 'digits', 'methods'):
-        assert k in meta, k
-    assert meta['complete'] and set(meta['methods']) == METHODS and len(meta['seeds']) >= 5
-    assert meta['threads_per_fit'] == 1 and meta['split'].startswith('dadn') and meta['command'].startswith('python bench/synthesis_pays.py')
-    more = lambda: ((f", {meta['per_class']} pairs per class" if meta.get('per_class', 20) != 20 else '') +
-                    (f", {meta['classes']} classes" if meta.get('classes', 30) != 30 else ''))
-    worlds = {f'digits, {e}' for e in meta['digits']}
-    worlds |= {f'dial world, determined {d:g}, novelty {n:g}{more()}' for d in meta['dials'] for n in meta['novelty']}
-    runs = [(r['world'], r['method'], r['seed']) for r in records]
+    if 'study' in meta:                                        # written by bench/sweep.py
+        study = getattr(studies, name)()
+        assert set(meta['study']['variants']) == set(study.variants) and meta['study']['seeds'] == list(study.seeds)
+        runs = [(r['variant'], r['method'], r['seed']) for r in records]
+        expected = {(v, m, s) for v in study.variants for m in study.methods for s in study.seeds}
+    else:                                                      # written by the earlier script, before the study was ported
+        assert meta['complete'] and set(meta['methods']) == METHODS and meta['threads_per_fit'] == 1
+        more = lambda: ((f", {meta['per_class']} pairs per class" if meta.get('per_class', 20) != 20 else '') +
+                        (f", {meta['classes']} classes" if meta.get('classes', 30) != 30 else ''))
+        worlds = {f'digits, {e}' for e in meta['digits']}
+        worlds |= {f'dial world, determined {d:g}, novelty {n:g}{more()}' for d in meta['dials'] for n in meta['novelty']}
+        assert worlds == set(getattr(studies, name)().variants), 'the study names the worlds as the file does'
+        runs = [(r['world'], r['method'], r['seed']) for r in records]
+        expected = {(w, m, s) for w in worlds for m in meta['methods'] for s in meta['seeds']}
     assert len(runs) == len(set(runs)), 'a run appears twice'
-    assert set(runs) == {(w, m, s) for w in worlds for m in meta['methods'] for s in meta['seeds']}
+    assert set(runs) == expected
     for r in records:
         assert all(0 <= r[k] <= 1 for k in KEYS), r
         assert r['seconds'] > 0 and r['chosen'] and r['val'] and not set(r['val']) & set(r['unseen'])
-        assert r['unseen'] == list(range(0, r['n_classes'], 2))   # DADN: even ids unseen
+        assert r['unseen'] == sorted(r['unseen']) and r['unseen'][:3] == [0, 2, 4]   # DADN: even ids unseen

@@ -17,9 +17,9 @@ from .train import cpu_model, machine, pick_device, versions
 from .metrics import evaluate_retrieval
 
 # %% auto #0
-__all__ = ['SELECT_ON', 'TASKS', 'RECORD_KEY', 'Variant', 'Study', 'methods_for', 'build_model', 'transfer_scenario',
-           'split_label', 'fit_selecting_on_test', 'run_zero_shot', 'run_transfer', 'run_job', 'run_study', 'run_meta',
-           'save_results', 'summarise_records', 'paired_differences']
+__all__ = ['SELECT_ON', 'TASKS', 'RUN_SEED', 'RECORD_KEY', 'Variant', 'Study', 'methods_for', 'build_model', 'transfer_scenario',
+           'split_label', 'fit_selecting_on_test', 'run_zero_shot', 'run_transfer', 'with_run_seed', 'run_job',
+           'run_study', 'run_meta', 'save_results', 'summarise_records', 'paired_differences']
 
 # %% ../nbs/07a_experiments.ipynb #300310ce
 SELECT_ON = ('validation', 'test')
@@ -126,22 +126,26 @@ def _chosen(model) -> dict:
     return {model.param: getattr(model, model.param)} if getattr(model, 'param', None) else {}
 
 def fit_selecting_on_test(model, data, split):
-    "Fit on all seen classes, choosing the epoch (CFSA) or hyper-parameter (a baseline's grid) by the unseen classes' mAP."
+    """Fit on all seen classes, choosing the epoch (CFSA) or hyper-parameter (a baseline's grid) by the unseen classes' mAP.
+    Returns the fitted model and the curve it chose from: `[candidate, unseen mAP]` for every epoch evaluated or grid value."""
     views = zero_shot_views(data, dataclasses.replace(split, val=[]))
     test = (views['query'], views['gallery'])
     if hasattr(model, 'fit_view') and hasattr(model, 'config'):
-        return model.fit_view(views['train'], select_on=test)
+        model.fit_view(views['train'], select_on=test)
+        return model, [[h['epoch'], h['val_avg']] for h in model.history if 'val_avg' in h]
     scores = {v: evaluate_retrieval(type(model)(v).fit_view(views['train']).embed, *test)['avg'] for v in model.grid}
-    return type(model)(max(scores, key=scores.get)).fit_view(views['train'])
+    return type(model)(max(scores, key=scores.get)).fit_view(views['train']), [[v, s] for v, s in scores.items()]
 
 def run_zero_shot(model, data, split, variant: Variant) -> dict:
-    "Fit `model` on `split` as `variant` says; every benchmark number, what it chose and its best validation mAP (`val_map`)."
+    """Fit `model` on `split` as `variant` says; every benchmark number, what it chose and its best validation mAP (`val_map`);
+    selecting on test, also the `curve` of unseen mAP it chose from."""
     from zscmr.benchmark import score
-    if variant.select_on == 'test': model = fit_selecting_on_test(model, data, split)
+    extra = {}
+    if variant.select_on == 'test': model, extra['curve'] = fit_selecting_on_test(model, data, split)
     else: model.fit(data, split, progress=False)
     val = getattr(model, 'best_val', None)
     if val is None and getattr(model, 'val_scores', None): val = max(model.val_scores.values())   # a baseline: its grid's best
-    return score(model, data, split) | dict(chosen=_chosen(model), val_map=None if val is None else float(val))
+    return score(model, data, split) | dict(chosen=_chosen(model), val_map=None if val is None else float(val)) | extra
 
 def run_transfer(model, td) -> dict:
     "Fit `model` on the transfer data; target Recall@K, rsum, median ranks and the discriminators' last accuracy."
@@ -151,11 +155,18 @@ def run_transfer(model, td) -> dict:
     return model.evaluate(td) | dict(disc_acc=acc)
 
 # %% ../nbs/07a_experiments.ipynb #741ef5e3
+RUN_SEED = 'run seed'
+
+def with_run_seed(spec, seed: int):
+    "The dataset `spec` with every value `RUN_SEED` replaced by the run's `seed` (a generated world drawn anew for each seed)."
+    if isinstance(spec, str): return spec
+    return {k: seed if isinstance(v, str) and v == RUN_SEED else v for k, v in spec.items()}
+
 def run_job(study: Study, variant: str, method: str, split, seed: int, device: str | None = None) -> dict:
     "One record: the study's `variant` of `method` on `split` with `seed`, with what ran it."
     from zscmr.benchmark import benchmark_splits
     v = study.variants[variant]
-    data = load_dataset(v.dataset or study.dataset)
+    data = load_dataset(with_run_seed(v.dataset or study.dataset, seed))
     sp = benchmark_splits(data, study.n_random)[split](seed) if study.task == 'zero-shot' else None
     if v.data is not None: data = v.data(data, split=sp) if 'split' in inspect.signature(v.data).parameters else v.data(data)
     t0 = time.perf_counter()
