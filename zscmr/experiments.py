@@ -17,9 +17,10 @@ from .train import cpu_model, machine, pick_device, versions
 from .metrics import evaluate_retrieval
 
 # %% auto #0
-__all__ = ['SELECT_ON', 'TASKS', 'RUN_SEED', 'RECORD_KEY', 'Variant', 'Study', 'methods_for', 'build_model', 'transfer_scenario',
-           'split_label', 'fit_selecting_on_test', 'run_zero_shot', 'run_transfer', 'with_run_seed', 'run_job',
-           'run_study', 'run_meta', 'save_results', 'summarise_records', 'paired_differences']
+__all__ = ['SELECT_ON', 'TASKS', 'SCENARIOS', 'RUN_SEED', 'RECORD_KEY', 'Variant', 'Study', 'methods_for', 'build_model',
+           'check_splits', 'check_settings', 'transfer_scenario', 'split_label', 'fit_selecting_on_test',
+           'run_zero_shot', 'run_transfer', 'with_run_seed', 'run_job', 'run_study', 'run_meta', 'save_results',
+           'summarise_records', 'paired_differences']
 
 # %% ../nbs/07a_experiments.ipynb #300310ce
 SELECT_ON = ('validation', 'test')
@@ -58,7 +59,8 @@ TASKS = ('zero-shot', 'transfer')
 class Study:
     """A named study: `task` ('zero-shot' or 'transfer'), a `dataset` spec (`zscmr.data.load_dataset`), `splits`
     (zero-shot: names from `zscmr.benchmark.benchmark_splits`, e.g. 'dadn'; transfer: scenario specs for
-    `transfer_scenario`), `methods` (names in `methods_for(task)`), `variants` (name → `Variant`) and `seeds`."""
+    `transfer_scenario`), `methods` (names in `methods_for(task)`), `variants` (name → `Variant`), `seeds` and
+    `n_random` (how many of the benchmark's fixed random class splits, 'random 1' … 'random N', a zero-shot study may name)."""
     name: str
     task: str
     dataset: dict | str
@@ -79,6 +81,8 @@ class Study:
             if set(v.methods) - set(self.methods): raise ValueError(f"Study {self.name!r}: variant {k!r}: methods {sorted(set(v.methods) - set(self.methods))} are not the study's {list(self.methods)}")
         if not self.seeds or not all(isinstance(s, int) for s in self.seeds): raise ValueError(f"Study {self.name!r}: seeds must be a non-empty list of ints")
         if not self.splits: raise ValueError(f"Study {self.name!r}: no splits")
+        check_splits(self)
+        check_settings(self)
 
     def describe(self) -> dict:
         "The study as JSON (stored in its results file)."
@@ -105,14 +109,45 @@ def build_model(task: str, method: str, seed: int, variant: Variant, device: str
     config = variant.config | ({'device': device} if device else {})
     return type(model)(model.config, callbacks=[f() for f in variant.callbacks], losses=variant.losses, **config)
 
+# %% ../nbs/07a_experiments.ipynb #7fa146a8
+def check_splits(study: Study):
+    "Refuse split names a zero-shot study cannot run and scenarios a transfer study does not know, before any run starts."
+    for sp in study.splits:
+        if study.task == 'zero-shot':
+            known = ['dadn'] + [f'random {r + 1}' for r in range(study.n_random)]
+            if sp not in known: raise ValueError(f"Study {study.name!r}: split {sp!r}: unknown; known with n_random={study.n_random}: {known}")
+        elif (sp if isinstance(sp, str) else dict(sp).get('name')) not in SCENARIOS:
+            raise ValueError(f"Study {study.name!r}: transfer scenario {sp!r}: unknown; known: {list(SCENARIOS)} (a transfer study names its scenarios)")
+
+def _settings(model) -> set:
+    "The setting names a model takes: its config's fields, or a baseline's constructor arguments."
+    if hasattr(model, 'config'): return {f.name for f in dataclasses.fields(model.config)}
+    return set(inspect.signature(type(model)).parameters)
+
+def check_settings(study: Study):
+    "Refuse a variant's config key that is a setting of none of the methods it applies to (a typo would run unchanged)."
+    makers = methods_for(study.task)
+    for name, v in study.variants.items():
+        known = set().union(*(_settings(makers[m](0)) for m in (v.methods or study.methods)))
+        bad = sorted(set(v.config) - known)
+        if bad: raise ValueError(f"Study {study.name!r}: variant {name!r}: {bad} are settings of none of its methods")
+
 # %% ../nbs/07a_experiments.ipynb #2de40091
+def _class_disjoint(data, source_classes=None):
+    from zscmr.transfer import class_disjoint
+    return class_disjoint(data, source_classes=source_classes)
+
+def _slant(data, pixels_per_row):
+    from zscmr.transfer import shifted_images, slant_digits
+    return shifted_images(data, lambda x: slant_digits(x, pixels_per_row))
+
+SCENARIOS = {'class-disjoint': _class_disjoint, 'slant': _slant}   # scenario name → f(data, **settings) → TransferData
+
 def transfer_scenario(data, spec):
     "The `TransferData` of a scenario spec: {'name': 'class-disjoint', 'source_classes': [...]} or {'name': 'slant', 'pixels_per_row': S}."
-    from zscmr.transfer import class_disjoint, shifted_images, slant_digits
     spec = {'name': spec} if isinstance(spec, str) else dict(spec)
-    if spec['name'] == 'class-disjoint': return class_disjoint(data, source_classes=spec.get('source_classes'))
-    if spec['name'] == 'slant': return shifted_images(data, lambda x: slant_digits(x, spec['pixels_per_row']))
-    raise DataError(f"transfer scenario {spec['name']!r}: unknown; known: ['class-disjoint', 'slant']")
+    if spec.get('name') not in SCENARIOS: raise DataError(f"transfer scenario {spec.get('name')!r}: unknown; known: {list(SCENARIOS)}")
+    return SCENARIOS[spec['name']](data, **{k: v for k, v in spec.items() if k != 'name'})
 
 def split_label(spec) -> str:
     "A split's or scenario's name in the records: the name, then its settings."
@@ -245,6 +280,8 @@ def summarise_records(records: list, keys, by=('variant', 'method')) -> list[dic
     "One row per group `by`: for each of `keys`, the mean over runs and the standard deviation (`KEY_std`), and the run count `n`."
     rows = []
     for g, rs in _groups(records, by).items():
+        for k in ('cpu', 'device'):
+            if len({r.get(k) for r in rs}) > 1: raise ValueError(f"summarise_records: group {g} mixes {k} values {sorted({str(r.get(k)) for r in rs})}; add {k!r} to `by`")
         row = dict(zip(by, g)) | dict(n=len(rs))
         for k in keys:
             v = np.array([r[k] for r in rs], dtype=float)
