@@ -46,8 +46,6 @@ WIKIPEDIA = set()                                     # the studies that need th
 
 # ---- AEIR (transfer): scenarios of the digits and Wikipedia, AEIR's variants, its switch to the transfer phase, forms of
 # its adversarial loss, and changes of its structure loss.
-import functools
-
 import torch
 import torch.nn.functional as F
 
@@ -159,7 +157,7 @@ def structure_changed(teacher=False, target_only=False):
 
 def on_unit_sphere(f):
     "The discriminator function `f(D, z_src, z_tgt)` applied to L2-normalised embeddings."
-    return named(functools.wraps(f)(lambda D, a, b: f(D, F.normalize(a, dim=1), F.normalize(b, dim=1))), f'on_unit_sphere({f.__name__})')
+    return named(lambda D, a, b: f(D, F.normalize(a, dim=1), F.normalize(b, dim=1)), f'on_unit_sphere({f.__name__})')
 
 
 NORMED_DISC = dict(discriminator=on_unit_sphere(discriminator_loss), confusion=on_unit_sphere(confusion_loss),
