@@ -92,22 +92,26 @@ def test_selection_on_test(name):
                 assert other['chosen']['epochs'] in curve
 
 
-@pytest.mark.parametrize('name', ['transfer_digits.json', 'transfer_wikipedia.json'] +
-                         [f'transfer_slant_{s}.json' for s in ('0', '0.5', '1', '1.5')])
-def test_transfer_five_seed_results(name):
-    res = load(name)
-    assert {'source-only', 'AEIR', 'paired-target oracle'} <= set(res['results']) and res['chance_rsum'] > 0
-    for v, rs in res['results'].items():
-        numbers(rs, METRICS)
-        assert [r['seed'] for r in rs] == res['seeds'], f'{name}, {v}: rows must pair by seed'
+TRANSFER_STUDIES = {'transfer': 5, 'transfer_wikipedia': 1, 'transfer_lr_switch': 3, 'transfer_shift': 4, 'transfer_variants': 2}
 
 
-def test_transfer_lr_switch():
-    rows = load('transfer_lr_switch.json')['rows']
-    numbers(rows, ('rsum',))
-    cells = {}
-    for r in rows: cells.setdefault((r['variant'], r['scenario']), []).append(r['seed'])
-    assert len({tuple(sorted(s)) for s in cells.values()}) == 1, 'every (variant, scenario) needs the same seeds'
+@pytest.mark.parametrize('name', sorted(TRANSFER_STUDIES))
+def test_transfer_study_records(name):
+    "The runner's schema: every (variant, split) has the same seeds on each CPU, so paired differences pair every run."
+    res = load(f'{name}.json')
+    meta, runs = res['meta'], res['records']
+    assert meta['study']['name'] == name and meta['study']['task'] == 'transfer'
+    assert len({r['split'] for r in runs}) == TRANSFER_STUDIES[name] == len(meta['study']['splits'])
+    assert {r['variant'] for r in runs} == set(meta['study']['variants'])
+    numbers(runs, METRICS)
+    assert any(r['variant'] == 'source-only' for r in runs), 'the tables pair every variant with source-only'
+    for cpu in {(r['cpu'], r['device']) for r in runs}:
+        cells = {}
+        for r in runs:
+            if (r['cpu'], r['device']) == cpu: cells.setdefault((r['variant'], r['split']), []).append(r['seed'])
+        assert len({tuple(sorted(s)) for s in cells.values()}) == 1, f'{name}: every (variant, split) needs the same seeds'
+    for r in runs:
+        if r['disc_acc'] is not None: assert 0 <= r['disc_acc'] <= 1
 
 
 @pytest.mark.parametrize('name', ['wikipedia_cfsa_variants.json', 'wikipedia_cfsa_ideas.json',
