@@ -92,20 +92,10 @@ def test_dial_world_study_draws_the_world_with_the_run_seed():
 def test_synthesis_pays_results(name):
     res = json.loads((ROOT / 'bench/results' / f'{name}.json').read_text())
     meta, records = res['meta'], res['records']
-    if 'study' in meta:                                        # written by bench/sweep.py
-        study = getattr(studies, name)()
-        assert set(meta['study']['variants']) == set(study.variants) and meta['study']['seeds'] == list(study.seeds)
-        runs = [(r['variant'], r['method'], r['seed']) for r in records]
-        expected = {(v, m, s) for v in study.variants for m in study.methods for s in study.seeds}
-    else:                                                      # written by the earlier script, before the study was ported
-        assert meta['complete'] and set(meta['methods']) == METHODS and meta['threads_per_fit'] == 1
-        more = lambda: ((f", {meta['per_class']} pairs per class" if meta.get('per_class', 20) != 20 else '') +
-                        (f", {meta['classes']} classes" if meta.get('classes', 30) != 30 else ''))
-        worlds = {f'digits, {e}' for e in meta['digits']}
-        worlds |= {f'dial world, determined {d:g}, novelty {n:g}{more()}' for d in meta['dials'] for n in meta['novelty']}
-        assert worlds == set(getattr(studies, name)().variants), 'the study names the worlds as the file does'
-        runs = [(r['world'], r['method'], r['seed']) for r in records]
-        expected = {(w, m, s) for w in worlds for m in meta['methods'] for s in meta['seeds']}
+    study = getattr(studies, name)()
+    assert set(meta['study']['variants']) == set(study.variants) and meta['study']['seeds'] == list(study.seeds)
+    runs = [(r['variant'], r['method'], r['seed']) for r in records]
+    expected = {(v, m, s) for v in study.variants for m in study.methods for s in study.seeds}
     assert len(runs) == len(set(runs)), 'a run appears twice'
     assert set(runs) == expected
     for r in records:
