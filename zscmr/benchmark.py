@@ -19,17 +19,21 @@ from .experiments import Study, run_study
 from .plotting import subplots, plot_pr, plot_bars, tsne, scatter_groups, class_colors, MARKERS, use_style
 
 # %% auto #0
-__all__ = ['TABLE_KEYS', 'SHOWN', 'benchmark_splits', 'benchmark_methods', 'score', 'benchmark_study', 'per_seed', 'summarise',
-           'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
+__all__ = ['TABLE_KEYS', 'SHOWN', 'split_names', 'benchmark_splits', 'benchmark_methods', 'score', 'benchmark_study', 'per_seed',
+           'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
            'plot_real_vs_synthetic', 'report_spec', 'bench_figures', 'bench']
 
 # %% ../nbs/07_benchmarks.ipynb #afd601c2
+def split_names(n_random: int) -> tuple:
+    "The benchmark's split names: 'dadn', then 'random 1' … 'random N'."
+    return ('dadn',) + tuple(f'random {r + 1}' for r in range(n_random))
+
 def benchmark_splits(data: CrossModalData, n_random: int = 3, n_val: int = 2) -> dict:
     "Split name → `f(seed)`: DADN's split and `n_random` fixed random half splits; the seed picks the validation classes."
     out = {'dadn': lambda s: split_dadn(data, n_val, seed=s)}
-    for r in range(n_random):
+    for r, name in enumerate(split_names(n_random)[1:]):
         unseen = split_random(data, 0.5, seed=1000 + r).unseen
-        out[f'random {r + 1}'] = (lambda u: lambda s: split_classes(data, u, n_val, seed=s))(unseen)
+        out[name] = (lambda u: lambda s: split_classes(data, u, n_val, seed=s))(unseen)
     return out
 
 # %% ../nbs/07_benchmarks.ipynb #e5586206
@@ -67,7 +71,7 @@ def score(model, data: CrossModalData, split: ZeroShotSplit, k: int = 50) -> dic
 # %% ../nbs/07_benchmarks.ipynb #fe3ea649
 def benchmark_study(spec, methods=None, seeds=(0, 1, 2, 3, 4), n_random: int = 3) -> Study:
     "The benchmark as a study: `methods` (default: all of `benchmark_methods`) on DADN's split and `n_random` random splits."
-    return Study('benchmark', 'zero-shot', spec, tuple(methods or benchmark_methods()), splits=tuple(benchmark_splits(load_dataset(spec), n_random)),
+    return Study('benchmark', 'zero-shot', spec, tuple(methods or benchmark_methods()), splits=split_names(n_random),
                  seeds=tuple(seeds), n_random=n_random, description='CFSA, its ablations and the baselines; DADN protocol')
 
 # %% ../nbs/07_benchmarks.ipynb #e8669cbc

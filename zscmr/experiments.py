@@ -103,7 +103,6 @@ def build_model(task: str, method: str, seed: int, variant: Variant, device: str
     "The model `method` with `seed`, changed as `variant` says (and on `device`, if given, for the trained models)."
     model = methods_for(task)[method](seed)
     if not hasattr(model, 'config'):          # a baseline: it takes its own settings (alpha, n_components) and no training ones
-        import inspect
         own = {k: v for k, v in variant.config.items() if k in inspect.signature(type(model)).parameters}
         return type(model)(**own) if own else model
     config = variant.config | ({'device': device} if device else {})
@@ -114,7 +113,8 @@ def check_splits(study: Study):
     "Refuse split names a zero-shot study cannot run and scenarios a transfer study does not know, before any run starts."
     for sp in study.splits:
         if study.task == 'zero-shot':
-            known = ['dadn'] + [f'random {r + 1}' for r in range(study.n_random)]
+            from zscmr.benchmark import split_names
+            known = list(split_names(study.n_random))
             if sp not in known: raise ValueError(f"Study {study.name!r}: split {sp!r}: unknown; known with n_random={study.n_random}: {known}")
         elif (sp if isinstance(sp, str) else dict(sp).get('name')) not in SCENARIOS:
             raise ValueError(f"Study {study.name!r}: transfer scenario {sp!r}: unknown; known: {list(SCENARIOS)} (a transfer study names its scenarios)")
