@@ -6,12 +6,12 @@ Usage: python bench/sweep.py NAME [--seeds 0 1 2] [--variants V ...] [--methods 
        python bench/sweep.py --list
 A record replaces an earlier one of the same variant, method, split and seed on the same CPU model and device.
 """
-import argparse, json, sys
+import argparse, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from studies import STUDIES, wikipedia_needed                # noqa: E402  (the studies live beside this script)
-from zscmr.experiments import run_study, save_results
+from zscmr.experiments import check_results_file, run_study, save_results
 
 
 def main(argv=None):
@@ -32,8 +32,8 @@ def main(argv=None):
     if a.name not in STUDIES: ap.error(f'unknown study {a.name!r}; known: {list(STUDIES)}')
     if wikipedia_needed(a.name) and not a.wikipedia: ap.error(f'{a.name}: needs --wikipedia DIR')
     out = Path(a.out or Path(__file__).parent/'results'/f'{a.name}.json')
-    if out.exists() and 'records' not in json.loads(out.read_text()):    # a file of the scripts before the runner: nothing to merge into
-        ap.error(f"{out}: written before the experiment runner (no 'records'); delete it (git keeps it) or pass --out FILE")
+    try: check_results_file(out)                              # refused now, not after hours of training
+    except ValueError as e: ap.error(f'{e} (--out FILE)')
     study = STUDIES[a.name](a.wikipedia)
     results = run_study(study, a.seeds, a.variants, a.methods, jobs=a.jobs, device=a.device)
     out = save_results(results, out)

@@ -20,12 +20,12 @@ def test_wikipedia_studies_are_registered_and_well_formed(name):
     json.dumps(study.describe())                             # the description is stored beside the numbers
 
 
-def test_sweep_refuses_to_merge_into_a_file_of_an_earlier_script(tmp_path, capsys):
+def test_sweep_refuses_to_merge_into_a_file_the_runner_did_not_write(tmp_path, capsys):
     old = tmp_path / 'old.json'
     old.write_text(json.dumps(dict(seeds=[0], rows=[])))
     with pytest.raises(SystemExit):
         sweep.main(['wikipedia_cfsa_ideas', '--wikipedia', str(tmp_path), '--out', str(old)])
-    assert "written before the experiment runner" in capsys.readouterr().err
+    assert "not a results file of the experiment runner" in capsys.readouterr().err
 
 
 @pytest.mark.slow

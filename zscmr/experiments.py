@@ -19,8 +19,8 @@ from .metrics import evaluate_retrieval
 # %% auto #0
 __all__ = ['SELECT_ON', 'TASKS', 'SCENARIOS', 'RUN_SEED', 'RECORD_KEY', 'Variant', 'Study', 'methods_for', 'build_model',
            'check_splits', 'check_settings', 'transfer_scenario', 'split_label', 'fit_selecting_on_test',
-           'run_zero_shot', 'run_transfer', 'with_run_seed', 'run_job', 'run_study', 'run_meta', 'save_results',
-           'summarise_records', 'paired_differences']
+           'run_zero_shot', 'run_transfer', 'with_run_seed', 'run_job', 'run_study', 'run_meta', 'check_results_file',
+           'save_results', 'summarise_records', 'paired_differences']
 
 # %% ../nbs/07a_experiments.ipynb #300310ce
 SELECT_ON = ('validation', 'test')
@@ -257,16 +257,31 @@ def run_meta(study: Study, jobs: int, device, seconds: float) -> dict:
 # %% ../nbs/07a_experiments.ipynb #6d6939e2
 RECORD_KEY = ('variant', 'method', 'split', 'seed', 'cpu', 'device')
 
-def save_results(results: dict, path) -> Path:
-    "Write `results` to `path`, keeping the earlier records that no new record replaces."
+def check_results_file(path) -> dict | None:
+    "The saved results at `path` (None if there is no file); a `ValueError` if the file is not one the runner wrote."
     path = Path(path)
-    records = results['records']
-    if path.exists():
+    if not path.exists(): return None
+    saved = json.loads(path.read_text())
+    if not {'meta', 'records'} <= set(saved):
+        raise ValueError(f"{path} is not a results file of the experiment runner (it has no 'meta' and 'records'); "
+                         "move it away or write to another path")
+    return saved
+
+def _invocations(meta: dict) -> list:
+    "The commands a results file holds records of: the earlier ones, then the one `meta` describes."
+    return meta.get('earlier', []) + [{k: meta[k] for k in ('command', 'date', 'machine', 'wall_seconds') if k in meta}]
+
+def save_results(results: dict, path) -> Path:
+    "Write `results` to `path`, keeping the earlier records that no new record replaces (and the commands that made them)."
+    path, records, meta = Path(path), results['records'], results['meta']
+    saved = check_results_file(path)
+    if saved is not None:
         new = {tuple(r[k] for k in RECORD_KEY) for r in records}
-        old = json.loads(path.read_text())['records']
-        records = [r for r in old if tuple(r.get(k) for k in RECORD_KEY) not in new] + records
+        kept = [r for r in saved['records'] if tuple(r.get(k) for k in RECORD_KEY) not in new]
+        records = kept + records
+        if kept: meta = meta | dict(earlier=_invocations(saved['meta']))
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(dict(meta=results['meta'], records=records), indent=1)
+    text = json.dumps(dict(meta=meta, records=records), indent=1)
     _atomic_write(path, lambda f: f.write(text.encode()))
     return path
 
