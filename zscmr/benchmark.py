@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import (CrossModalData, DataError, ZeroShotSplit, dataset_spec, load_dataset, load_wikipedia, split_dadn, split_classes, split_random, zero_shot_views)
+from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_wikipedia, split_dadn, split_classes, split_random, zero_shot_views)
 from .metrics import zero_shot_report, average_precisions, precision_at_k, pr_curve
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
@@ -21,7 +21,7 @@ from .plotting import subplots, plot_pr, plot_bars, tsne, scatter_groups, class_
 # %% auto #0
 __all__ = ['TABLE_KEYS', 'SHOWN', 'split_names', 'benchmark_splits', 'benchmark_methods', 'score', 'benchmark_study', 'per_seed',
            'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
-           'plot_real_vs_synthetic', 'report_spec', 'bench_figures', 'bench']
+           'plot_real_vs_synthetic', 'bench_figures', 'bench']
 
 # %% ../nbs/07_benchmarks.ipynb #afd601c2
 def split_names(n_random: int) -> tuple:
@@ -162,21 +162,13 @@ def plot_real_vs_synthetic(model: CFSA, data: CrossModalData, split: ZeroShotSpl
 SHOWN = ('CFSA', 'ablation: no synthesis (MLP regression)', 'f-CLSWGAN-like (independent WGAN-GPs)',
          'ridge regression (DeViSE-style)', 'CCA')
 
-def report_spec(spec) -> dict:
-    "A report's dataset spec as the registry's dict; earlier reports stored a list: ['wikipedia', folder, preprocess], ['digits'(, cls_emb)]."
-    if isinstance(spec, dict): return dataset_spec(spec)
-    if not isinstance(spec, (list, tuple)) or not spec: raise DataError(f"report spec: expected a dict or a list, got {spec!r}")
-    if spec[0] == 'wikipedia' and len(spec) == 3: return dict(name='wikipedia', path=spec[1], preprocess=spec[2])
-    if spec[0] == 'digits' and len(spec) <= 2: return dict(name='digits') | (dict(cls_emb=spec[1]) if len(spec) == 2 else {})
-    raise DataError(f"report spec: unknown {spec!r}")
-
 def bench_figures(out, records: list | None = None, class_names=None) -> list:
     "Draw a report folder's figures (PR curves, per-class AP) from `records` or from its records.json; return the files."
     import matplotlib.pyplot as plt
     out = Path(out)
     if records is None:
         saved = json.loads((out/'records.json').read_text())
-        records, class_names = saved['records'], load_dataset(report_spec(saved['meta']['spec'])).class_names
+        records, class_names = saved['records'], load_dataset(saved['meta']['spec']).class_names
     shown = [m for m in SHOWN if any(r['method'] == m for r in records)]
     if not shown: return []
     use_style()
