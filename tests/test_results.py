@@ -53,10 +53,11 @@ def test_benchmark_records(folder):
 
 
 def test_digits_cfsa_variants():
-    runs = load('digits_cfsa_variants.json')['runs']
-    numbers(runs, ('val', 'unseen_avg', 'seconds', 'best_epoch'))
+    runs = load('digits_cfsa_variants.json')['records']
+    numbers(runs, ('val_map', 'unseen_avg', 'seconds'))
+    assert all(r['chosen']['epochs'] >= 1 for r in runs)
     for cpu in {r['cpu'] for r in runs}:
-        base = {r['seed'] for r in runs if r['cpu'] == cpu and r['name'] == 'default'}
+        base = {r['seed'] for r in runs if r['cpu'] == cpu and r['variant'] == 'default'}
         assert base, f'{cpu}: every CPU needs its own default runs (the deltas pair with them)'
         assert all(r['seed'] in base for r in runs if r['cpu'] == cpu), f'{cpu}: a run has no default to pair with'
 
