@@ -113,12 +113,7 @@ def test_transfer_study_records(name):
                                   'wikipedia_jfse_weight.json', 'wikipedia_glove.json'])
 def test_wikipedia_variant_results(name):
     res = load(name)
-    if 'rows' in res:                                     # written by the scripts before the experiment runner
-        numbers(res['rows'], ('val', 'unseen', 'seen', 'seconds'))
-        for v in {r['variant'] for r in res['rows']}:
-            assert sorted(r['seed'] for r in res['rows'] if r['variant'] == v) == sorted(res['seeds']), f'{name}, {v}: seeds'
-        return
-    runs = res['records']                                 # the experiment runner's records
+    runs = res['records']
     numbers(runs, ('val_map', 'unseen_avg', 'seen_avg', 'seconds'))
     cells = {}
     for r in runs: cells.setdefault((r['variant'], r['method'], r['cpu']), []).append(r['seed'])
