@@ -67,3 +67,16 @@ def test_figures_are_redrawn_from_a_report_folder(tmp_path):
     saved = json.loads((tmp_path / 'records.json').read_text())          # as the experiment runner records them
     assert saved['meta']['spec'] == {'name': 'digits', 'cls_emb': 'sentences'} and saved['meta']['study']['name'] == 'benchmark'
     assert {'study', 'variant', 'cpu', 'device', 'threads', 'val_map', 'unseen_avg'} <= set(saved['records'][0])
+
+
+def test_a_bench_run_cut_short_while_saving_leaves_the_earlier_report(tmp_path, monkeypatch, capsys):
+    import zscmr.data
+    args = ['bench', 'digits', '--seeds', '0', '--random-splits', '0', '--jobs', '1', '--out', str(tmp_path),
+            '--methods', 'ridge regression (DeViSE-style)']
+    assert main(args) == 0
+    before = (tmp_path / 'records.json').read_bytes()
+    def full(*a): raise OSError('No space left on device')
+    monkeypatch.setattr(zscmr.data.os, 'replace', full)                            # the save fails at its last step
+    assert main(args[:4] + ['1'] + args[5:]) != 0                                  # seed 1 this time
+    assert 'No space left on device' in capsys.readouterr().err
+    assert (tmp_path / 'records.json').read_bytes() == before and not list(tmp_path.glob('*.tmp'))
