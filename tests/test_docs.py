@@ -175,7 +175,7 @@ def _stream_texts(nb):
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.relative_to(ROOT / 'nbs').as_posix())
 def test_no_stored_output_holds_progress_redraws(nb):
     "A progress bar is saved as its final line at most (tools/clean_progress.py collapses the redraws tqdm writes)."
-    redraws = [t[:120] for t in _stream_texts(nb) if '\r' in t]
+    redraws = [t[:120] for t in _stream_texts(nb) if '\r' in t or 'TqdmWarning: IProgress not found' in t]
     assert not redraws, f'{nb.name} stores progress redraws: run python tools/clean_progress.py {nb.relative_to(ROOT).as_posix()}'
 
 
@@ -191,3 +191,25 @@ def test_clean_progress_keeps_the_final_line_of_each_bar(tmp_path):
     p = tmp_path / 'a.ipynb'; p.write_text(json.dumps({'cells': [cell], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
     assert tool['with_redraws']([p], write=True) == [p] and tool['with_redraws']([p]) == []
     assert json.loads(p.read_text())['cells'][0]['outputs'] == [cell['outputs'][1]]   # only blank redraws: nothing left
+
+
+def test_clean_progress_drops_the_missing_ipywidgets_warning(tmp_path):
+    import json, runpy
+    tool = runpy.run_path(str(ROOT / 'tools' / 'clean_progress.py'))
+    warn = {'output_type': 'stream', 'name': 'stderr', 'text': ['.../tqdm/auto.py:21: TqdmWarning: IProgress not found. Please update jupyter\n']}
+    kept = {'output_type': 'stream', 'name': 'stdout', 'text': ['kept\n']}
+    cell = {'cell_type': 'code', 'id': 'a', 'metadata': {}, 'source': 'x', 'execution_count': None, 'outputs': [warn, kept]}
+    p = tmp_path / 'a.ipynb'; p.write_text(json.dumps({'cells': [cell], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
+    assert tool['with_redraws']([p], write=True) == [p]
+    assert json.loads(p.read_text())['cells'][0]['outputs'] == [kept]
+
+
+def test_clean_progress_joins_a_bar_sent_as_separate_outputs(tmp_path):
+    import json, runpy
+    tool = runpy.run_path(str(ROOT / 'tools' / 'clean_progress.py'))
+    parts = ['\rfit:   0%|   | 0/3', '\rfit:  33%|#  | 1/3', '\rfit: 100%|###| 3/3\n']
+    outs = [{'output_type': 'stream', 'name': 'stderr', 'text': [t]} for t in parts]
+    cell = {'cell_type': 'code', 'id': 'a', 'metadata': {}, 'source': 'x', 'execution_count': None, 'outputs': outs}
+    p = tmp_path / 'a.ipynb'; p.write_text(json.dumps({'cells': [cell], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
+    assert tool['with_redraws']([p], write=True) == [p]
+    assert json.loads(p.read_text())['cells'][0]['outputs'] == [{'output_type': 'stream', 'name': 'stderr', 'text': ['fit: 100%|###| 3/3\n']}]

@@ -142,3 +142,14 @@ def test_class_disjoint_multilabel_item_is_in_one_domain_at_most():
     tgt = {tuple(r) for r in t.target_train.y_img.int().tolist()} | {tuple(r) for r in t.target_test.y_img.int().tolist()}
     assert not src & tgt
     assert (t.source.n_img, t.target_train.n_img, t.target_test.n_img) == (2, 2, 2)
+
+
+@pytest.mark.parametrize('oracle', [False, True])
+def test_no_pair_is_its_own_negative(td, oracle):
+    "A batch of pairs for the triplet loss never holds the same pair twice (VSE++ visits each pair once an epoch)."
+    batches = []
+    def spy(z_img, z_txt, margin, hardest):
+        batches.append(z_img.detach()); return vse_loss(z_img, z_txt, margin, hardest)
+    cfg = AEIRConfig(**(TINY | dict(dropout=0.0, batch_size=len(td.source.x_img) // 2, paired_target=oracle)))
+    AEIR(cfg, losses=dict(vse=spy)).fit(td, progress=False)
+    assert batches and all(len(torch.unique(z, dim=0)) == len(z) for z in batches)

@@ -1,7 +1,8 @@
 """Collapse the progress bars stored in notebook outputs to their final line. tqdm redraws a bar by writing `\\r` and
 the new state; a saved output keeps every redraw, and the docs page then shows each one. Here each line of a stream
 output keeps only its last redraw that is not blank (a bar that clears itself when done ends with a blank one): one
-final line per bar, showing its totals and time.
+final line per bar, showing its totals and time. The warning tqdm prints where a kernel lacks ipywidgets ("IProgress not
+found") says something about the machine that ran the notebook, not about the notebook: it goes too.
 
 Usage: python tools/clean_progress.py [--check] [NOTEBOOK ...]   (default: every notebook under nbs/;
        --check: exit 1, naming them, if any notebook holds a bar's redraws)
@@ -10,6 +11,7 @@ import json, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TQDM_WARNING = 'TqdmWarning: IProgress not found'
 
 
 def final_line(line: str) -> str:
@@ -23,12 +25,25 @@ def final_lines(text: str) -> str:
     return '\n'.join(l for l, orig in zip(lines, text.split('\n')) if l or '\r' not in orig)
 
 
+def coalesced(outputs: list) -> list:
+    "Consecutive stream outputs of the same stream joined into one, as Jupyter shows them (a kernel may send each redraw apart)."
+    joined = lambda t: ''.join(t) if isinstance(t, list) else t
+    outs = []
+    for out in outputs:
+        prev = outs[-1] if outs else None
+        if out.get('output_type') == 'stream' and prev and prev.get('output_type') == 'stream' and prev['name'] == out['name']:
+            outs[-1] = dict(prev, text=(joined(prev['text']) + joined(out['text'])).splitlines(keepends=True))
+        else: outs.append(out)
+    return outs
+
+
 def collapsed(nb: dict) -> dict:
     "The notebook `nb` (a dict) with every stream output's progress redraws collapsed."
     for cell in nb['cells']:
         outs = []
-        for out in cell.get('outputs', []):
+        for out in coalesced(cell.get('outputs', [])):
             text = ''.join(out['text']) if isinstance(out.get('text'), list) else out.get('text', '')
+            if out.get('output_type') == 'stream' and TQDM_WARNING in text: continue
             if out.get('output_type') == 'stream' and '\r' in text:
                 text = final_lines(text)
                 if not text.strip(): continue

@@ -17,14 +17,14 @@ __all__ = ['Generator', 'Critic', 'gradient_penalty', 'wgan_gp_critic_loss', 'wg
 
 # %% ../nbs/02_synthesis.ipynb #53a8d9b8
 class Generator(nn.Module):
-    "G(e, z): `[class embedding ; noise]` → hidden (LeakyReLU) → feature."
+    "G(e, ε): `[class embedding ; noise]` → hidden (LeakyReLU) → feature."
     def __init__(self, d_emb: int, d_noise: int, d_hidden: int, d_out: int):
         super().__init__()
         self.d_noise = d_noise
         self.net = nn.Sequential(nn.Linear(d_emb + d_noise, d_hidden), nn.LeakyReLU(0.2), nn.Linear(d_hidden, d_out))
-    def forward(self, e: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, e: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         "A synthetic feature for each (class embedding, noise) row."
-        return self.net(torch.cat([e, z], 1))
+        return self.net(torch.cat([e, eps], 1))
 
 class Critic(nn.Module):
     "D(x, e): `[feature ; class embedding]` → hidden (LeakyReLU) → one unbounded score."
@@ -83,7 +83,7 @@ def wgan_gp_critic_loss(D: Critic, real, fake, e, lambda_gp: float = 10.0) -> tu
     return -w + lambda_gp * gp, w.detach()
 
 def wgan_generator_loss(D: Critic, fake, e) -> torch.Tensor:
-    "Generator loss −E[D(G(e, z), e)]."
+    "Generator loss −E[D(G(e, ε), e)]."
     return -D(fake, e).mean()
 
 # %% ../nbs/02_synthesis.ipynb #337613b3
@@ -116,9 +116,9 @@ class CoupledSynthesizer(nn.Module):
 
     def generate(self, e: torch.Tensor) -> tuple:
         "One synthetic (image, text) feature pair per row of `e`."
-        z = torch.randn(len(e), self.d_noise, device=e.device)
-        z_txt = z if self.cfg.shared_noise else torch.randn_like(z)
-        return self.G_img(e, z), self.G_txt(e, z_txt)
+        eps = torch.randn(len(e), self.d_noise, device=e.device)
+        eps_txt = eps if self.cfg.shared_noise else torch.randn_like(eps)
+        return self.G_img(e, eps), self.G_txt(e, eps_txt)
 
     @torch.no_grad()
     def sample(self, cls_emb: torch.Tensor, n: int) -> tuple:

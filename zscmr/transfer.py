@@ -218,24 +218,26 @@ class AEIR:
 
 # %% ../nbs/06_transfer.ipynb #dd420d39
 def _aeir_epoch(self: AEIR, src, tgt_img, tgt_txt, tgt_pairs, ep: int, g: torch.Generator, after_step=None) -> dict:
-    "One epoch over the source pairs; returns mean losses and the discriminators' accuracy. `after_step()` runs after each encoder step."
+    "One pass over the source pairs in a random order; returns mean losses and the discriminators' accuracy. `after_step()` runs after each encoder step."
     cfg, nets = self.config, self.nets
     s_img, s_txt = src
     n, bs = len(s_img), min(cfg.batch_size, len(s_img))
-    draw = lambda m: torch.randint(m, (bs,), generator=g).to(s_img.device)
+    order = torch.randperm(n, generator=g).to(s_img.device)       # each source pair at most once an epoch, so no pair is its own negative
+    distinct = lambda m: torch.randperm(m, generator=g)[:bs].to(s_img.device)       # a batch of distinct pairs (the oracle's target)
+    draw = lambda m: torch.randint(m, (bs,), generator=g).to(s_img.device)          # unpaired target items: no negatives to spoil
     hardest, transfer = ep >= cfg.warmup_epochs, ep >= cfg.source_epochs          # transfer losses after the source phase
     lam = dann_lambda((ep - cfg.source_epochs) / max(1, cfg.epochs - cfg.source_epochs - 1))
     L = dict(vse=vse_loss, discriminator=discriminator_loss, confusion=confusion_loss, structure=structure_loss,
              domain_accuracy=domain_accuracy) | self.losses
     sums = {}
     for it in range(max(1, n // bs)):
-        i, ti, tt = draw(n), draw(len(tgt_img)), draw(len(tgt_txt))
+        i, ti, tt = order[it * bs:(it + 1) * bs], draw(len(tgt_img)), draw(len(tgt_txt))
         z_si, z_st = nets.enc_img(s_img[i]), nets.enc_txt(s_txt[i])
         z_ti, z_tt = nets.enc_img(tgt_img[ti]), nets.enc_txt(tgt_txt[tt])
         loss = l_vse = L['vse'](z_si, z_st, cfg.margin, hardest)
         rec = dict(vse=float(l_vse.detach()))
         if cfg.paired_target:
-            j = draw(len(tgt_pairs[0]))
+            j = distinct(len(tgt_pairs[0]))
             loss = loss + L['vse'](nets.enc_img(tgt_pairs[0][j]), nets.enc_txt(tgt_pairs[1][j]), cfg.margin, hardest)
         if cfg.w_adv > 0 and transfer:
             if cfg.use_grl:
