@@ -196,12 +196,16 @@ def test_clean_progress_keeps_the_final_line_of_each_bar(tmp_path):
 def test_clean_progress_drops_the_missing_ipywidgets_warning(tmp_path):
     import json, runpy
     tool = runpy.run_path(str(ROOT / 'tools' / 'clean_progress.py'))
-    warn = {'output_type': 'stream', 'name': 'stderr', 'text': ['.../tqdm/auto.py:21: TqdmWarning: IProgress not found. Please update jupyter\n']}
+    warn = {'output_type': 'stream', 'name': 'stderr', 'text': ['.../tqdm/auto.py:21: TqdmWarning: IProgress not found. Please update jupyter\n',
+                                                                 '  from .autonotebook import tqdm as notebook_tqdm\n']}
+    bar = {'output_type': 'stream', 'name': 'stderr', 'text': ['\rfit:  50%|#  | 1/2', '\rfit: 100%|###| 2/2\n']}
+    other = {'output_type': 'stream', 'name': 'stderr', 'text': ['UserWarning: a real warning\n']}
     kept = {'output_type': 'stream', 'name': 'stdout', 'text': ['kept\n']}
-    cell = {'cell_type': 'code', 'id': 'a', 'metadata': {}, 'source': 'x', 'execution_count': None, 'outputs': [warn, kept]}
+    cell = {'cell_type': 'code', 'id': 'a', 'metadata': {}, 'source': 'x', 'execution_count': None, 'outputs': [warn, bar, other, kept]}
     p = tmp_path / 'a.ipynb'; p.write_text(json.dumps({'cells': [cell], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
     assert tool['with_redraws']([p], write=True) == [p]
-    assert json.loads(p.read_text())['cells'][0]['outputs'] == [kept]
+    assert json.loads(p.read_text())['cells'][0]['outputs'] == [
+        {'output_type': 'stream', 'name': 'stderr', 'text': ['fit: 100%|###| 2/2\n', 'UserWarning: a real warning\n']}, kept]
 
 
 def test_clean_progress_joins_a_bar_sent_as_separate_outputs(tmp_path):

@@ -153,3 +153,15 @@ def test_no_pair_is_its_own_negative(td, oracle):
     cfg = AEIRConfig(**(TINY | dict(dropout=0.0, batch_size=len(td.source.x_img) // 2, paired_target=oracle)))
     AEIR(cfg, losses=dict(vse=spy)).fit(td, progress=False)
     assert batches and all(len(torch.unique(z, dim=0)) == len(z) for z in batches)
+    if not oracle:                                                     # and no source pair twice in one epoch
+        epoch = torch.cat(batches[:2])
+        assert len(torch.unique(epoch, dim=0)) == len(epoch) == 2 * cfg.batch_size
+
+
+def test_too_few_pairs_to_have_negatives_is_an_error(td):
+    one = dataclasses.replace(td, source=td.source.select(torch.arange(1), torch.nonzero(td.source.txt2img == 0).flatten()))
+    with pytest.raises(DataError, match='source: 1 image-text pair'): AEIR(AEIRConfig(**TINY)).fit(one, progress=False)
+    tt = td.target_train
+    unpaired = dataclasses.replace(td, target_train=dataclasses.replace(tt, txt2img=torch.full_like(tt.txt2img, -1)))
+    with pytest.raises(DataError, match='target_train: 0 image-text pair'):
+        AEIR(AEIRConfig(**TINY, paired_target=True)).fit(unpaired, progress=False)

@@ -25,6 +25,14 @@ def final_lines(text: str) -> str:
     return '\n'.join(l for l, orig in zip(lines, text.split('\n')) if l or '\r' not in orig)
 
 
+def without_tqdm_warning(text: str) -> str:
+    "`text` without tqdm's missing-ipywidgets warning: its line and the source line Python prints under it."
+    lines = text.splitlines(keepends=True)
+    drop = {i for i, l in enumerate(lines) if TQDM_WARNING in l}
+    drop |= {i + 1 for i in drop if i + 1 < len(lines) and lines[i + 1].lstrip().startswith('from .autonotebook')}
+    return ''.join(l for i, l in enumerate(lines) if i not in drop)
+
+
 def coalesced(outputs: list) -> list:
     "Consecutive stream outputs of the same stream joined into one, as Jupyter shows them (a kernel may send each redraw apart)."
     joined = lambda t: ''.join(t) if isinstance(t, list) else t
@@ -43,7 +51,10 @@ def collapsed(nb: dict) -> dict:
         outs = []
         for out in coalesced(cell.get('outputs', [])):
             text = ''.join(out['text']) if isinstance(out.get('text'), list) else out.get('text', '')
-            if out.get('output_type') == 'stream' and TQDM_WARNING in text: continue
+            if out.get('output_type') == 'stream' and TQDM_WARNING in text:
+                text = without_tqdm_warning(text)
+                if not text.strip(): continue
+                out['text'] = text.splitlines(keepends=True)
             if out.get('output_type') == 'stream' and '\r' in text:
                 text = final_lines(text)
                 if not text.strip(): continue

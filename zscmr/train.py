@@ -48,7 +48,8 @@ def machine(device: str | torch.device = 'auto') -> str:
     "The device torch trains on here (the one `pick_device(device)` picks), in words."
     d = pick_device(device)
     if d.type == 'cuda': return f"{torch.cuda.get_device_name(d)} (CUDA {torch.version.cuda})"
-    return f"{cpu_model()} CPU, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    n = torch.get_num_threads()
+    return f"{cpu_model()} CPU, {os.cpu_count()} cores, {n} torch thread{'s' if n != 1 else ''}"
 
 def versions() -> dict:
     "Versions of zscmr and the libraries it computes with."

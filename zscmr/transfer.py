@@ -286,6 +286,10 @@ def _aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=
     self.stats = {m: feature_stats(torch.cat([getattr(src, f'x_{m}'), getattr(tgt, f'x_{m}')]), dev) for m in ('img', 'txt')}
     norm = self.standardise
     s_img, s_txt = _paired(src)
+    if len(s_img) < 2:                                               # a pair's negatives are the batch's other pairs
+        raise DataError(f"source: {len(s_img)} image-text pair(s); the triplet loss needs at least 2")
+    if cfg.paired_target and len(_paired(tgt)[0]) < 2:
+        raise DataError(f"target_train: {len(_paired(tgt)[0])} image-text pair(s); the paired-target oracle needs at least 2")
     source = (norm(s_img, 'img'), norm(s_txt, 'txt'))
     t_img, t_txt = norm(tgt.x_img, 'img'), norm(tgt.x_txt, 'txt')
     pairs = tuple(norm(x, m) for x, m in zip(_paired(tgt), ('img', 'txt'))) if cfg.paired_target else None
