@@ -33,9 +33,13 @@ def without_tqdm_warning(text: str) -> str:
     return ''.join(l for i, l in enumerate(lines) if i not in drop)
 
 
+def joined(text) -> str:
+    "A stream output's text as one string (notebooks store it as a string or as a list of lines)."
+    return ''.join(text) if isinstance(text, list) else text
+
+
 def coalesced(outputs: list) -> list:
     "Consecutive stream outputs of the same stream joined into one, as Jupyter shows them (a kernel may send each redraw apart)."
-    joined = lambda t: ''.join(t) if isinstance(t, list) else t
     outs = []
     for out in outputs:
         prev = outs[-1] if outs else None
@@ -50,15 +54,12 @@ def collapsed(nb: dict) -> dict:
     for cell in nb['cells']:
         outs = []
         for out in coalesced(cell.get('outputs', [])):
-            text = ''.join(out['text']) if isinstance(out.get('text'), list) else out.get('text', '')
-            if out.get('output_type') == 'stream' and TQDM_WARNING in text:
-                text = without_tqdm_warning(text)
-                if not text.strip(): continue
-                out['text'] = text.splitlines(keepends=True)
-            if out.get('output_type') == 'stream' and '\r' in text:
-                text = final_lines(text)
-                if not text.strip(): continue
-                out['text'] = text.splitlines(keepends=True)
+            if out.get('output_type') == 'stream':
+                text = joined(out['text'])
+                kept = final_lines(without_tqdm_warning(text))       # both leave text without bars or the warning as it is
+                if kept != text:
+                    if not kept.strip(): continue
+                    out['text'] = kept.splitlines(keepends=True)
             outs.append(out)
         if 'outputs' in cell: cell['outputs'] = outs
     return nb

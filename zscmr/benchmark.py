@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import (CrossModalData, DataError, _atomic_write, ZeroShotSplit, load_dataset, load_wikipedia, split_dadn, split_classes, split_random, zero_shot_views)
+from .data import (CrossModalData, DataError, _atomic_write_text, ZeroShotSplit, load_dataset, load_wikipedia, split_dadn, split_classes, split_random, zero_shot_views)
 from .metrics import zero_shot_report, average_precisions, precision_at_k, pr_curve
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
@@ -198,8 +198,7 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
     rand = summarise(records, [s for s in splits if s != 'dadn']) if n_random else {}
     meta = run['meta'] | dict(dataset=dataset, spec=spec, preprocess=prep, preprocess_val_scores=prep_scores, seeds=list(seeds),
                               splits={k: f(seeds[0]).unseen for k, f in splits.items()}, wall_seconds=round(time.perf_counter() - t0, 1))
-    saved = json.dumps(dict(meta=meta, records=records), indent=1)
-    _atomic_write(out/'records.json', lambda f: f.write(saved.encode()))   # a killed run leaves the old file or the new one
+    _atomic_write_text(out/'records.json', json.dumps(dict(meta=meta, records=records), indent=1))   # old file or new, never half
     names = lambda cs: ', '.join(data_.class_names[c] for c in cs)
     text = (f"{dataset}: mAP@all (z-scored cosine), mean ± std over seeds {list(seeds)}; preprocessing: {prep} "
             f"(validation mAP of ridge: {prep_scores}); {machine()}, {jobs} jobs of 1 thread; {meta['wall_seconds']:.0f} s in all\n\n"
@@ -207,6 +206,6 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
             f"CFSA beats (by more than the larger seed spread): {verdict(dadn) if 'CFSA' in dadn else 'n/a'}\n\n"
             + (f"Average over {n_random} random 5-class splits ({'; '.join(names(f(seeds[0]).unseen) for k, f in splits.items() if k != 'dadn')}):\n\n"
                f"{summary_markdown(rand)}\n\nCFSA beats: {verdict(rand) if 'CFSA' in rand else 'n/a'}\n" if n_random else ''))
-    _atomic_write(out/'tables.md', lambda f: f.write(text.encode()))
+    _atomic_write_text(out/'tables.md', text)
     bench_figures(out, records, data_.class_names)
     return text

@@ -159,6 +159,10 @@ def _atomic_write(path: Path, write):
         if os.path.exists(tmp): os.unlink(tmp)
         raise
 
+def _atomic_write_text(path, text: str):
+    "Write `text` (UTF-8) to `path` atomically: a killed run leaves the old file or the new one, never half of one."
+    _atomic_write(Path(path), lambda f: f.write(text.encode()))
+
 _FIELDS = ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img')
 
 def save_npz(data: CrossModalData, path) -> Path:

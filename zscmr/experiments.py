@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .data import DataError, _atomic_write, dataset_spec, load_dataset, zero_shot_views
+from .data import DataError, _atomic_write_text, dataset_spec, load_dataset, zero_shot_views
 from .train import cpu_model, machine, pick_device, versions
 from .metrics import evaluate_retrieval
 
@@ -280,9 +280,7 @@ def save_results(results: dict, path) -> Path:
         kept = [r for r in saved['records'] if tuple(r.get(k) for k in RECORD_KEY) not in new]
         records = kept + records
         if kept: meta = meta | dict(earlier=_invocations(saved['meta']))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(dict(meta=meta, records=records), indent=1)
-    _atomic_write(path, lambda f: f.write(text.encode()))
+    _atomic_write_text(path, json.dumps(dict(meta=meta, records=records), indent=1))
     return path
 
 # %% ../nbs/07a_experiments.ipynb #54fedce7

@@ -270,6 +270,12 @@ def _aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=
     """Train on the source pairs and the unpaired target sets (the target's pairs only for the oracle). With `state_path`,
     a state file is written there after every epoch; `resume=True` continues from it."""
     cfg = self.config
+    src, tgt = data.source, data.target_train
+    s_pairs, t_pairs = _paired(src), (_paired(tgt) if cfg.paired_target else None)
+    if len(s_pairs[0]) < 2:                                          # a pair's negatives are the batch's other pairs
+        raise DataError(f"source: {len(s_pairs[0])} image-text pair(s); the triplet loss needs at least 2")
+    if t_pairs is not None and len(t_pairs[0]) < 2:
+        raise DataError(f"target_train: {len(t_pairs[0])} image-text pair(s); the paired-target oracle needs at least 2")
     signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_source=data.source.n_txt)
     arrays = [getattr(d, f) for d in (data.source, data.target_train) for f in ('x_img', 'x_txt', 'txt2img')]
     signature |= dict(data=fingerprint(*arrays), classes=getattr(data, 'classes', None))   # resume only on the same data
@@ -282,17 +288,11 @@ def _aeir_fit(self: AEIR, data: TransferData, progress: bool = True, state_path=
                           losses={k: getattr(f, '__qualname__', repr(f)) for k, f in self.losses.items()})
     loop = TrainLoop(cfg.seed, cfg.device, 'AEIR', progress, cfg.amp, state_path, resume, signature=signature, callbacks=self.callbacks)
     dev = self.device = loop.device
-    src, tgt = data.source, data.target_train
     self.stats = {m: feature_stats(torch.cat([getattr(src, f'x_{m}'), getattr(tgt, f'x_{m}')]), dev) for m in ('img', 'txt')}
     norm = self.standardise
-    s_img, s_txt = _paired(src)
-    if len(s_img) < 2:                                               # a pair's negatives are the batch's other pairs
-        raise DataError(f"source: {len(s_img)} image-text pair(s); the triplet loss needs at least 2")
-    if cfg.paired_target and len(_paired(tgt)[0]) < 2:
-        raise DataError(f"target_train: {len(_paired(tgt)[0])} image-text pair(s); the paired-target oracle needs at least 2")
-    source = (norm(s_img, 'img'), norm(s_txt, 'txt'))
+    source = (norm(s_pairs[0], 'img'), norm(s_pairs[1], 'txt'))
     t_img, t_txt = norm(tgt.x_img, 'img'), norm(tgt.x_txt, 'txt')
-    pairs = tuple(norm(x, m) for x, m in zip(_paired(tgt), ('img', 'txt'))) if cfg.paired_target else None
+    pairs = tuple(norm(x, m) for x, m in zip(t_pairs, ('img', 'txt'))) if t_pairs is not None else None
     self.nets = _AEIRNets(src.x_img.shape[1], src.x_txt.shape[1], cfg).to(dev)
     parts = dict(nets=self.nets, opt=self.nets.opt, opt_D=self.nets.opt_D)
     self.history = loop.run(lambda ep: self._epoch(source, t_img, t_txt, pairs, ep, loop.g, loop.after_step if self.callbacks else None), cfg.epochs, parts)['history']
