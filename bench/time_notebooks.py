@@ -9,11 +9,11 @@ from pathlib import Path
 from zscmr.train import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
-COURSE = ['00_data.ipynb', '01_metrics.ipynb', '01a_train.ipynb', '01b_plotting.ipynb', '01c_results.ipynb',
+COURSE = ['00_data.ipynb', '00a_features.ipynb', '01_metrics.ipynb', '01a_train.ipynb', '01b_plotting.ipynb', '01c_results.ipynb',
           '02_synthesis.ipynb', '03_alignment.ipynb', '04_cfsa.ipynb', '05_baselines.ipynb', '06_transfer.ipynb',
           '06a_retriever.ipynb', '07_benchmarks.ipynb', '07a_experiments.ipynb', '08_cli.ipynb',
           'tutorials/zero_shot_in_five_minutes.ipynb', 'tutorials/transfer_without_pairs.ipynb',
-          'tutorials/bring_your_own_features.ipynb']
+          'tutorials/bring_your_own_features.ipynb', 'tutorials/cfsa_wikipedia_from_raw.ipynb']
 
 
 def time_notebook(nb: str, threads: int) -> dict:

@@ -24,7 +24,7 @@ from .plotting import subplots, plot_pr, plot_history, use_style
 __all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'FORMAT_HELP', 'load_any', 'RidgeSettings',
            'CCASettings', 'read_config', 'build_model', 'take_lock', 'RunFolder', 'check_retrieval_memory', 'train_run',
            'markdown_table', 'write_table', 'read_run', 'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info',
-           'main']
+           'features_command', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -373,6 +373,30 @@ def info() -> str:
              f"  your own features: --data PATH --format {{{','.join(FORMATS)}}} (nothing is downloaded)"]
     return '\n'.join(lines)
 
+# %% ../nbs/08_cli.ipynb #e9cd3ee0
+def _add_features_parser(sub):
+    from zscmr.features import ENCODERS
+    f = sub.add_parser('features', help='encode images and their captions into an .npz that `zscmr train --format npz` reads')
+    f.add_argument('source', help='a folder of images (one sub-folder per class), or a CSV/JSON of image, caption, label (and split) columns')
+    f.add_argument('--captions', help='with a folder: a CSV/JSON with image (path relative to the folder) and caption columns')
+    f.add_argument('--out', required=True, help='the .npz file to write')
+    f.add_argument('--classes', help='a file of class names, one a line (their order is the class ids); other labels are errors')
+    f.add_argument('--image-encoder', default='efficientnet-lite0', choices=sorted(ENCODERS), help='default: efficientnet-lite0 (offline)')
+    f.add_argument('--text-encoder', default='minilm', choices=sorted(ENCODERS), help='default: minilm (all-MiniLM-L6-v2, offline)')
+    f.add_argument('--cache', help='folder of cached features (default: $ZSCMR_CACHE/features or the platform cache)')
+    f.add_argument('--batch-size', type=int, default=32)
+    f.add_argument('--device', default='auto', help='auto (default: cuda when there is one), cpu or cuda')
+    f.add_argument('--test-frac', type=float, default=0.25, help="share of each class's images in the test split when the records give none")
+    f.add_argument('--seed', type=int, default=0, help='picks the test images when the records give no split')
+    _add_threads(f)
+
+def features_command(a) -> str:
+    "`zscmr features`: encode the images and captions `a.source` names into the `.npz` file `a.out`; return what to print."
+    from zscmr.features import make_features
+    data = make_features(a.source, a.out, a.captions, a.classes, a.image_encoder, a.text_encoder, a.cache, a.device,
+                         a.batch_size, a.test_frac, a.seed)
+    return f"{data!r}\nwritten to {Path(a.out).resolve()}; next: zscmr train cfsa --data {a.out} --format npz --out RUN"
+
 # %% ../nbs/08_cli.ipynb #88c23de2
 FORMAT_HELP = """data formats (--format):
   npz        one .npz file, as zscmr.data.save_npz writes it, holding the arrays
@@ -441,6 +465,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument('--out', default='zscmr-bench', help='report folder (default: zscmr-bench)')
     b.add_argument('--cls-emb', choices=DIGIT_CLS_EMBS, default='sentences', help='digits: the class embeddings (as for demo)')
     sub.add_parser('info', help='versions, device, and where data is read from')
+    _add_features_parser(sub)
     return p
 
 # %% ../nbs/08_cli.ipynb #2271888f
@@ -462,6 +487,7 @@ def _dispatch(a) -> None:
 
 def _run_command(a) -> None:
     if a.cmd == 'info': print(info()); return
+    if a.cmd == 'features': print(features_command(a)); return
     if a.cmd == 'bench':
         from zscmr.benchmark import bench
         print(bench(a.dataset, a.data, a.out, tuple(a.seeds), a.random_splits, a.jobs, a.methods, cls_emb=a.cls_emb))
