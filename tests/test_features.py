@@ -73,6 +73,9 @@ def test_encoders_refuse_what_they_do_not_encode(clip):
     with pytest.raises(DataError, match='item 1 is empty'): clip.encode_texts(['a', ' '])
     with pytest.raises(ValueError, match='batch_size'): tiny_clip(batch_size=0)
     with pytest.raises(ValueError, match="unknown; known"): F.get_encoder('resnet')
+    e.name, e.modalities = 'efficientnet-lite0', ('img',)
+    with pytest.raises(ValueError, match='efficientnet-lite0 encodes img, not texts'):   # before any image is encoded
+        F.records_dataset([dict(image=Path('a.jpg'), caption='a', label='x')], clip, e)
 
 
 def test_device_handling(release):

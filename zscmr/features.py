@@ -338,6 +338,8 @@ def records_dataset(records, img_encoder: Encoder, txt_encoder: Encoder, cache=N
     image per distinct path, one text per caption paired with its image; class embeddings are the text encoder's
     features of the class names (recorded in `meta`)."""
     if not records: raise DataError("records: nothing to encode")
+    for e, m in ((img_encoder, 'img'), (txt_encoder, 'txt')):
+        if m not in e.modalities: raise ValueError(f"{e.name} encodes {'+'.join(e.modalities)}, not {'images' if m == 'img' else 'texts'}")
     if not 0 < test_frac < 1: raise ValueError(f"test_frac: expected a share in (0, 1), got {test_frac}")
     images = list(dict.fromkeys(Path(r['image']) for r in records))
     pos = {p: i for i, p in enumerate(images)}
@@ -384,8 +386,9 @@ def make_features(source, out, captions=None, classes=None, image_encoder: str |
     for r in records:                                           # every file checked before any encoding
         if not r['image'].exists(): raise FileNotFoundError(f"{r['image']}: no such image file")
     kw = dict(device=device, batch_size=batch_size)
-    enc = lambda e: get_encoder(e, **kw) if isinstance(e, str) else e
-    data = records_dataset(records, enc(image_encoder), enc(text_encoder), cache if cache is not None else default_cache(),
+    img = get_encoder(image_encoder, **kw) if isinstance(image_encoder, str) else image_encoder
+    txt = img if text_encoder == image_encoder else get_encoder(text_encoder, **kw) if isinstance(text_encoder, str) else text_encoder
+    data = records_dataset(records, img, txt, cache if cache is not None else default_cache(),
                            classes, test_frac, seed, progress, str(source.resolve()))
     save_npz(data, out)
     return data
