@@ -324,3 +324,12 @@ def test_fetch_pascal_sentences_parses_its_page(release, tmp_path):
     finally: s.close()
     assert len(recs) == 20 and recs[0]['caption'] == 'aeroplane number 0, sentence 0.' and recs[-1]['label'] == 'bicycle'
     assert recs[0]['image'].read_bytes() == (site / 'aeroplane' / '2008_000.jpg').read_bytes()
+
+
+def test_wikipedia_records_name_what_is_missing(release):
+    root = release[1]
+    (root / 'texts' / 'biology001-1.xml').unlink()
+    with pytest.raises(FileNotFoundError, match=r'biology001-1\.xml: listed in trainset_txt_img_cat.list, line 5, but missing'):
+        F.wikipedia_records(root)
+    (root / 'categories.list').unlink(); (root / 'texts' / 'biology001-1.xml').write_text('<document><text>x</text></document>')
+    assert [r['label'] for r in F.wikipedia_records(root)][:4] == ['art'] * 3 + ['biology']   # names from the sorted image folders

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import csv, hashlib, html.parser, io, json, os, re, shutil, zipfile
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
 
 import numpy as np
 import torch
@@ -504,11 +504,13 @@ def _xml_text(path: Path) -> str:
     return text
 
 def wikipedia_records(root) -> list:
-    "Records of the raw Wikipedia release at `root`: one per document, its image, its article text, its category and split."
+    """Records of the raw Wikipedia release at `root`: one per document, its image, its article text, its category and
+    split. Category ids count from 1 in the order of `categories.list` (without it: the sorted `images/` folders)."""
     root = Path(root)
     names_file = root/'categories.list'
-    if not names_file.exists(): raise FileNotFoundError(f"{names_file}: no such file")
-    names = names_file.read_text(encoding='utf-8').split()
+    if names_file.exists(): names = names_file.read_text(encoding='utf-8').split()
+    else: names = sorted(p.name for p in (root/'images').iterdir() if p.is_dir()) if (root/'images').is_dir() else []
+    if not names: raise FileNotFoundError(f"{names_file}: no such file, and no category folders in {root/'images'}")
     out = []
     for split in ('train', 'test'):
         f = root/f'{split}set_txt_img_cat.list'
@@ -561,14 +563,15 @@ def fetch_pascal_sentences(folder=None, url: str = RELEASES['pascal_sentences'][
     level = log.level; log.setLevel('WARNING')                # one bar, not a line per image
     try: rows = [(row, _pascal_image(row, base, page, folder)) for row in tqdm(p.rows, desc='Pascal Sentences images', disable=not progress)]
     finally: log.setLevel(level)
-    for row, img in rows: out += [dict(image=img, caption=s, label=Path(row['src']).parent.name, split=None) for s in row['sentences']]
+    for row, img in rows: out += [dict(image=img, caption=s, label=img.parent.name, split=None) for s in row['sentences']]
     return out
 
 def _pascal_image(row, base, page, folder) -> Path:
     src = row['src']
-    if len(Path(src).parts) < 2: raise DataError(f"{page}: image {src!r} is not in a class folder")
+    rel = '/'.join(Path(urlparse(src).path).parts[-2:])           # class/file.jpg, also from an absolute address
+    if len(Path(urlparse(src).path).parts) < 2: raise DataError(f"{page}: image {src!r} is not in a class folder")
     if not row['sentences']: raise DataError(f"{page}: image {src} has no sentences")
-    return fetch(urljoin(base, src), src, folder/'images', None, False)
+    return fetch(urljoin(base, src), rel, folder/'images', None, False)
 
 # %% ../nbs/00a_features.ipynb #1b2f5de5
 def wikipedia_dataset(img_encoder: Encoder, txt_encoder: Encoder, folder=None, cache=None, url: str = RELEASES['wikipedia']['url'],
