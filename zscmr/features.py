@@ -421,10 +421,11 @@ class _Resumable:
         have = self.part.stat().st_size if self.part.exists() else 0
         with requests.get(url, stream=True, timeout=self.timeout, headers={'Range': f'bytes={have}-'} if have else {}) as r:
             if r.status_code == 416: self.part.unlink(); have = None              # the part was already too long: start again
-            else: got, size = self._stream(r, have, url)
+            else: got, size, broken = self._stream(r, have, url)
         if have is None: return self(url, output_file, pooch)
-        if size is not None and got < size:
-            raise DataError(f"{url}: download cut short after {got:,} of {size:,} bytes; run again to resume (kept in {self.part})")
+        if broken or (size is not None and got < size):
+            of = f" of {size:,}" if size is not None else ''
+            raise DataError(f"{url}: download cut short after {got:,}{of} bytes; run again to resume (kept in {self.part})")
         if hasattr(output_file, 'write'):
             with open(self.part, 'rb') as f: shutil.copyfileobj(f, output_file)
             self.part.unlink()
@@ -436,14 +437,14 @@ class _Resumable:
         r.raise_for_status()
         if have and r.status_code != 206: have = 0                              # the server ignores Range: start again
         size = int(r.headers['Content-Length']) + have if 'Content-Length' in r.headers else None
-        got = have
+        got, broken = have, False
         if hasattr(r.raw, 'enforce_content_length'): r.raw.enforce_content_length = False   # keep the bytes that came; counted below
         with open(self.part, 'ab' if have else 'wb') as f, tqdm(total=size, initial=have, unit='B', unit_scale=True,
                                                               desc=url.rsplit('/', 1)[-1], disable=not self.progress, leave=False) as bar:
             try:
                 for chunk in r.iter_content(1 << 16): f.write(chunk); got += len(chunk); bar.update(len(chunk))
-            except requests.exceptions.RequestException: pass                  # reported by the caller with the byte counts
-        return got, size
+            except requests.exceptions.RequestException: broken = True        # reported by the caller with the byte counts
+        return got, size, broken
 
 # %% ../nbs/00a_features.ipynb #3223b267
 def fetch(url: str, fname: str, folder, sha256: str | None = None, progress: bool = True) -> Path:
