@@ -197,6 +197,21 @@ def test_a_bad_image_file_is_named_and_earlier_batches_are_kept(clip, release, t
     assert sum(seen) == 3                                             # only the last batch (3 images) was encoded again
 
 
+def test_a_json_records_file_with_splits_and_a_classes_file(clip, release, tmp_path):
+    root = release[1]
+    rows = [dict(image=str(p), caption=f'{p.stem} caption', label=p.parent.name, split='test' if p.stem.endswith('0') else 'train')
+            for p in images_of(root)]
+    (tmp_path / 'recs.json').write_text(json.dumps(rows))
+    (tmp_path / 'classes.txt').write_text('geography\nart\nbiology\n')
+    data = F.make_features(tmp_path / 'recs.json', tmp_path / 'x.npz', classes=tmp_path / 'classes.txt', image_encoder=clip,
+                           text_encoder=clip, cache=tmp_path / 'c', progress=False)
+    assert load_npz(tmp_path / 'x.npz').class_names == ['geography', 'art', 'biology']   # the classes file's order
+    assert data.train_img.tolist() == [not p.stem.endswith('0') for p in images_of(root)] and data.meta['split'] == 'given by the records'
+    (tmp_path / 'classes.txt').write_text('geography\nart\n')
+    with pytest.raises(DataError, match=r"recs.json, line 5: unknown label 'biology'"):
+        F.make_features(tmp_path / 'recs.json', tmp_path / 'y.npz', classes=tmp_path / 'classes.txt', image_encoder=clip, text_encoder=clip)
+
+
 def test_the_command_line_errors_are_one_line(release, tmp_path, capsys):
     from zscmr.cli import main
     root = release[1]
