@@ -376,13 +376,14 @@ def info() -> str:
 # %% ../nbs/08_cli.ipynb #e9cd3ee0
 def _add_features_parser(sub):
     from zscmr.features import ENCODERS
+    can = lambda m: sorted(k for k, e in ENCODERS.items() if m in e.modalities)
     f = sub.add_parser('features', help='encode images and their captions into an .npz that `zscmr train --format npz` reads')
     f.add_argument('source', help='a folder of images (one sub-folder per class), or a CSV/JSON of image, caption, label (and split) columns')
     f.add_argument('--captions', help='with a folder: a CSV/JSON with image (path relative to the folder) and caption columns')
     f.add_argument('--out', required=True, help='the .npz file to write')
     f.add_argument('--classes', help='a file of class names, one a line (their order is the class ids); other labels are errors')
-    f.add_argument('--image-encoder', default='efficientnet-lite0', choices=sorted(ENCODERS), help='default: efficientnet-lite0 (offline)')
-    f.add_argument('--text-encoder', default='minilm', choices=sorted(ENCODERS), help='default: minilm (all-MiniLM-L6-v2, offline)')
+    f.add_argument('--image-encoder', default='efficientnet-lite0', choices=can('img'), help='default: efficientnet-lite0 (offline)')
+    f.add_argument('--text-encoder', default='minilm', choices=can('txt'), help='default: minilm (all-MiniLM-L6-v2, offline)')
     f.add_argument('--cache', help='folder of cached features (default: $ZSCMR_CACHE/features or the platform cache)')
     f.add_argument('--batch-size', type=int, default=32)
     f.add_argument('--device', default='auto', help='auto (default: cuda when there is one), cpu or cuda')
