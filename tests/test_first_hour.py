@@ -171,3 +171,14 @@ def test_demo_figures(tmp_path, monkeypatch):
     axes = [a for a in saved['aeir_training.png'].axes if a.lines]
     assert len(axes) == 4 and all(a.get_ylabel() for a in axes)
     assert all(a.get_ylabel() for a in saved['cfsa_training.png'].axes)
+
+
+def test_the_install_cell_gives_its_local_equivalent_outside_colab(capsys):
+    import runpy, sys
+    from pathlib import Path
+    sync = runpy.run_path(str(Path(__file__).resolve().parents[1] / 'tools' / 'sync_colab_cells.py'))
+    cfg = sync['settings']()
+    assert 'google.colab' not in sys.modules
+    exec(sync['install_source'](cfg), {})
+    out = capsys.readouterr().out
+    assert "Not on Colab" in out and f"pip install '{sync['install_spec'](cfg)}'" in out and "pip install -e '.[nb,embed]'" in out

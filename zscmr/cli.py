@@ -80,8 +80,8 @@ def _field_notes(cls) -> dict:
     return {m[1]: m[2].strip() for m in found if m}
 
 def config_fields(method: str) -> list:
-    "One dict per setting of `method` (a key of `METHODS`): `key`, `default`, `allowed` (its range) and `note`."
-    if method not in METHODS: raise ValueError(f"method: expected one of {list(METHODS)}, got {method!r}")
+    "One dict per setting of `method` ('cfsa', 'aeir', 'regression' or 'cca'): `key`, `default`, `allowed` (its range) and `note`."
+    if method not in _SETTINGS: raise ValueError(f"method: expected one of {list(_SETTINGS)}, got {method!r}")
     cls, rules = _SETTINGS[method]
     notes, doc = _field_notes(cls), (cls.__doc__ or '').split(':', 1)[-1].strip()
     def allowed(f):
