@@ -137,8 +137,9 @@ def test_a_shape_error_names_the_files_rows(tmp_path, capsys):
 def test_the_wikipedia_source_is_named(tmp_path, capsys):
     from zscmr.data import load_wikipedia
     with pytest.raises(FileNotFoundError, match='svcl.ucsd.edu/projects/crossmodal'): load_wikipedia(tmp_path)
-    assert main(['bench', 'wikipedia']) == 2
+    assert main(['bench', 'wikipedia', '--out', str(tmp_path / 'b')]) == 2
     assert 'svcl.ucsd.edu/projects/crossmodal' in capsys.readouterr().err
+    assert not (tmp_path / 'b').exists()                                  # a refused benchmark leaves no empty folder
 
 
 def test_busy_note(monkeypatch):

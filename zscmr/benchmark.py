@@ -182,7 +182,7 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
           methods=None, progress: bool = True, cls_emb: str = 'sentences') -> str:
     "Run the benchmark on 'wikipedia' (folder `data`) or 'digits' (class embeddings `cls_emb`); write the report folder `out`; return the tables."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     t0 = time.perf_counter()
     if dataset != 'digits' and cls_emb != 'sentences': raise DataError("--cls-emb: only the digits offer a choice of class embedding")
     if dataset == 'wikipedia':
@@ -191,6 +191,7 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
         spec = dict(name='wikipedia', path=str(Path(data).resolve()), preprocess=prep)
     elif dataset == 'digits': spec, prep, prep_scores = dict(name='digits', cls_emb=cls_emb), None, {}
     else: raise ValueError(f"dataset: expected 'wikipedia' or 'digits', got {dataset!r}")
+    out.mkdir(parents=True, exist_ok=True)                # only once the arguments are known to be good
     run = run_study(benchmark_study(spec, methods, seeds, n_random), jobs=jobs, progress=progress)
     records = run['records']
     data_ = load_dataset(spec)

@@ -375,12 +375,12 @@ def _save_demo_plots(out, zs_models, data, split, cfsa, aeir):
     plot_history(sel, ('critic', 'generator'), axes[0], 'CFSA: WGAN-GP losses (selection run)', ylabel='WGAN-GP loss')
     plot_history(sel, ('real', 'syn', 'align', 'cycle'), axes[1], 'CFSA: encoder losses')
     plot_history(sel, ('val_avg',), axes[2], f'CFSA: validation mAP (best epoch {cfsa.best_epoch})', ylabel='mAP, validation classes')
-    fig.savefig(out/'cfsa_training.png'); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/'cfsa_training.png'); plt.close(fig)
     fig, axes = subplots(2, 2, height=3.2); axes = axes.flatten()   # one panel per loss: their scales differ tenfold and more
     for ax, k, name in zip(axes, ('vse', 'adv', 'struct'), ('ranking (VSE++)', 'domain confusion', 'structure (KL)')):
         plot_history(aeir.history, (k,), ax, f'AEIR: {name} loss', ylabel=f'{k} loss')
     plot_history(aeir.history, ('acc_img', 'acc_txt'), axes[3], 'AEIR: discriminator accuracy (0.5 = confused)')
-    fig.savefig(out/'aeir_training.png'); plt.close(fig)
+    fig.tight_layout(); fig.savefig(out/'aeir_training.png'); plt.close(fig)
 
 # %% ../nbs/08_cli.ipynb #de3f45ee
 DEMO_SLANT = 0.5   # pixels per row of slant of the demo's target images

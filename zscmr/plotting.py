@@ -80,6 +80,8 @@ def plot_history(history: list, keys, ax=None, title: str = '', labels: dict | N
     for k in keys:
         pts = [(r.get('epoch', i + 1), r[k]) for i, r in enumerate(history) if k in r]
         if pts: ax.plot(*zip(*pts), marker='.', ms=4, label=labels.get(k, k))
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
     ax.set(xlabel='epoch', ylabel=history_ylabel(keys) if ylabel is None else ylabel, title=title)
     if ax.lines: ax.legend()
     return ax
