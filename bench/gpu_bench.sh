@@ -24,6 +24,6 @@ step() { echo "== $1"; local t0=$SECONDS; bash -o pipefail -c "$2"; echo "== $1:
 python3 -c "import torch, zscmr; print('torch', torch.__version__, '| cuda', torch.cuda.is_available(), '| zscmr', zscmr.__version__)" || exit 1
 step "CFSA at Wikipedia scale, fp32" "python3 bench/bench_cfsa.py --device $dev --epochs $epochs | tee -a $out/cfsa_timing_gpu.jsonl"
 step "CFSA at Wikipedia scale, bf16 autocast" "python3 bench/bench_cfsa.py --device $dev --epochs $epochs --amp | tee -a $out/cfsa_timing_gpu.jsonl"
-step "zscmr demo" "python3 -c 'import sys; from zscmr.cli import main; sys.argv = [\"zscmr\", \"demo\", \"--device\", \"$dev\", \"--out\", \"/tmp/zscmr-demo\"] + \"$quick\".split(); main()' 2>&1 | tee $out/demo.txt"
+step "zscmr demo" "python3 -c 'import sys; from zscmr.cli import main; sys.argv = [\"zscmr\", \"demo\", \"--device\", \"$dev\", \"--out\", \"/tmp/zscmr-demo\", \"--force\"] + \"$quick\".split(); main()' 2>&1 | tee $out/demo.txt"
 step "AEIR and its variants, digits, class-disjoint and slanted" "python3 bench/sweep.py transfer $transfer --jobs 1 --device $dev --out $out/transfer.json 2>&1 | tee $out/transfer.txt"
 step "every notebook, slow cells included" "nbdev_test --path $nbs --flags slow --n_workers 4 2>&1 | tee $out/nbdev_test.log"

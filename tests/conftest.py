@@ -15,6 +15,8 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / 'shared' / 'data'
 @pytest.fixture
 def shared_data():
     "The project's shared real data folder; tests that need it skip with a reason when it is absent."
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"real data not available: {SHARED_DATA} is absent (a fresh clone has no ../shared)")
+    if not (SHARED_DATA / 'wikipedia_svcl').is_dir():
+        from zscmr.data import WIKIPEDIA_SOURCE
+        pytest.skip(f"the Wikipedia feature release is not in {SHARED_DATA / 'wikipedia_svcl'} (a fresh clone has no "
+                    f"../shared). {WIKIPEDIA_SOURCE}")
     return SHARED_DATA

@@ -36,14 +36,23 @@ def badge_source(rel: str, cfg: dict) -> str:
     return f'[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})'
 
 
+def local_install(cfg: dict) -> str:
+    "What the install cell prints outside Colab: the shell command that installs the same (torch first, as the README says)."
+    return (f"Not on Colab, so nothing was installed. Once, in a shell (torch first, as the README says): "
+            f"pip install '{install_spec(cfg)}' (in a clone: pip install -e '.[{cfg['colab_extras']}]'); "
+            "add ipywidgets for notebook progress bars (without it tqdm warns and draws text bars)")
+
+
 def install_source(cfg: dict) -> str:
     "Source of the hidden install cell: on Colab, pip-installs the package with the notebooks' extras; torch is Colab's own."
     return ('#| hide\n#| eval: false\n'
             f"# On Colab: install {cfg['lib_name']} from GitHub with what the notebooks import ([{cfg['colab_extras']}]; Colab's torch is kept),\n"
-            '# and report the GPU. Skipped by nbdev_test and hidden in the docs.\n'
+            '# and report the GPU. Elsewhere it installs nothing and prints the shell command\n'
+            '# that does. Skipped by nbdev_test and hidden in the docs.\n'
             'import sys, subprocess\n'
             "if 'google.colab' in sys.modules:\n"
             f"    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '{install_spec(cfg)}'], check=True)\n"
+            f"else: print({local_install(cfg)!r})\n"
             'import torch\n'
             "print('GPU:', torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none (CPU only)')")
 

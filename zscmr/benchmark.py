@@ -159,6 +159,7 @@ def plot_real_vs_synthetic(model: CFSA, data: CrossModalData, split: ZeroShotSpl
     return fig
 
 # %% ../nbs/07_benchmarks.ipynb #3c7574c3
+from .data import WIKIPEDIA_SOURCE
 SHOWN = ('CFSA', 'ablation: no synthesis (MLP regression)', 'f-CLSWGAN-like (independent WGAN-GPs)',
          'ridge regression (DeViSE-style)', 'CCA')
 
@@ -181,15 +182,16 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
           methods=None, progress: bool = True, cls_emb: str = 'sentences') -> str:
     "Run the benchmark on 'wikipedia' (folder `data`) or 'digits' (class embeddings `cls_emb`); write the report folder `out`; return the tables."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
     t0 = time.perf_counter()
     if dataset != 'digits' and cls_emb != 'sentences': raise DataError("--cls-emb: only the digits offer a choice of class embedding")
     if dataset == 'wikipedia':
-        if data is None: raise DataError("--data: the Wikipedia benchmark needs the folder of the original feature release")
+        if data is None: raise DataError(f"--data: the Wikipedia benchmark needs the folder of the original feature release. {WIKIPEDIA_SOURCE}")
         prep, prep_scores = choose_preprocess(data, seeds=seeds)
         spec = dict(name='wikipedia', path=str(Path(data).resolve()), preprocess=prep)
     elif dataset == 'digits': spec, prep, prep_scores = dict(name='digits', cls_emb=cls_emb), None, {}
     else: raise ValueError(f"dataset: expected 'wikipedia' or 'digits', got {dataset!r}")
+    out.mkdir(parents=True, exist_ok=True)                # only once the arguments are known to be good
     run = run_study(benchmark_study(spec, methods, seeds, n_random), jobs=jobs, progress=progress)
     records = run['records']
     data_ = load_dataset(spec)

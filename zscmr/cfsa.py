@@ -195,14 +195,15 @@ def _cfsa_fit(self: CFSA, data: CrossModalData, split: ZeroShotSplit, progress: 
     self.device = pick_device(cfg.device)
     E = data.cls_emb.to(self.device)
     self.d_emb = E.shape[1]
-    bar = tqdm(total=cfg.epochs * (2 if split.val and cfg.refit else 1), desc='CFSA', disable=not progress, leave=False)
+    two = bool(split.val and cfg.refit)          # the bar's total shrinks to the chosen epochs when the refit starts, as its label says
+    bar = tqdm(total=cfg.epochs * (2 if two else 1), desc='CFSA: choosing epochs' if two else 'CFSA', disable=not progress, leave=False)
     state = (lambda name: Path(state_dir)/f'cfsa_{name}.pt') if state_dir is not None else (lambda name: None)
     sig = dict(unseen=list(split.unseen), val=list(split.val))             # a state resumes only on the same split
     def select(train, val): return self._train(train, E, cfg.epochs, val, bar, state('select'), resume, sig)
     def refit(all_seen, chosen):
         self.best_epoch, self.best_val, self.history = chosen
         if split.val and cfg.refit:
-            bar.total = cfg.epochs + self.best_epoch; bar.refresh()
+            bar.total = cfg.epochs + self.best_epoch; bar.set_description(f'CFSA: refit, {self.best_epoch} epochs'); bar.refresh()
             _, _, refit_hist = self._train(all_seen, E, self.best_epoch, None, bar, state('refit'), resume, sig)
             self.history = self.history + [r | dict(refit=True) for r in refit_hist]
     try: select_then_refit(data, split, select, refit)

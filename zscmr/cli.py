@@ -21,10 +21,11 @@ from .transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_di
 from .plotting import subplots, plot_pr, plot_history, use_style
 
 # %% auto #0
-__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'FORMAT_HELP', 'load_any', 'RidgeSettings',
-           'CCASettings', 'read_config', 'build_model', 'take_lock', 'RunFolder', 'check_retrieval_memory', 'train_run',
-           'markdown_table', 'write_table', 'read_run', 'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info',
-           'features_command', 'main']
+__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'FORMAT_HELP', 'DEBUG_HELP', 'load_any',
+           'RidgeSettings', 'CCASettings', 'read_config', 'config_fields', 'config_help', 'build_model', 'take_lock',
+           'RunFolder', 'check_retrieval_memory', 'train_run', 'markdown_table', 'write_table', 'read_run',
+           'check_classes', 'check_feature_dims', 'eval_run', 'plot_pr_curves', 'check_demo_out', 'demo', 'info',
+           'features_command', 'busy_note', 'scenario_line', 'error_line', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -56,6 +57,48 @@ def read_config(path) -> dict:
     except json.JSONDecodeError as e: raise ValueError(f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     if not isinstance(d, dict): raise ValueError(f"{p}: expected a JSON object of settings, got a {type(d).__name__}")
     return d
+
+# %% ../nbs/08_cli.ipynb #c7d1a2e1
+from .cfsa import _CFSA_RULES
+from .transfer import _AEIR_RULES
+from .alignment import ALIGNMENTS
+from .data import read_domains, WIKIPEDIA_SOURCE
+from .transfer import domain_split
+
+_SETTINGS = dict(cfsa=(CFSAConfig, _CFSA_RULES), aeir=(AEIRConfig, _AEIR_RULES), regression=(RidgeSettings, {}), cca=(CCASettings, {}))
+_RANGES = dict(alpha='float [0, inf) or None', n_components='int [1, inf) or None', alignment=f"one of {list(ALIGNMENTS)} or None",
+               device="'auto', 'cpu', 'cuda' or 'mps'", source_epochs='int [0, epochs]')
+_NOTES = dict(seed='seeds the weights, the batches and the validation classes (--seed overrides it)',
+              device='where it trains (--device overrides it)')
+
+def _field_notes(cls) -> dict:
+    "Field → the comment after it in the class's source (empty where there is none, or the source cannot be read)."
+    import inspect, re
+    try: lines = inspect.getsource(cls).splitlines()
+    except (OSError, TypeError): return {}
+    found = (re.match(r'\s+(\w+)\s*:[^#]*#\s*(.*)$', l) for l in lines)
+    return {m[1]: m[2].strip() for m in found if m}
+
+def config_fields(method: str) -> list:
+    "One dict per setting of `method` ('cfsa', 'aeir', 'regression' or 'cca'): `key`, `default`, `allowed` (its range) and `note`."
+    if method not in _SETTINGS: raise ValueError(f"method: expected one of {list(_SETTINGS)}, got {method!r}")
+    cls, rules = _SETTINGS[method]
+    notes, doc = _field_notes(cls), (cls.__doc__ or '').split(':', 1)[-1].strip()
+    def allowed(f):
+        if f.name in rules or f.name in _RANGES: return rules.get(f.name) or _RANGES[f.name]
+        return 'true or false' if str(f.type) in ('bool', "<class 'bool'>") else str(f.type)
+    return [dict(key=f.name, default=f.default, allowed=allowed(f), note=notes.get(f.name) or _NOTES.get(f.name) or (doc if len(dataclasses.fields(cls)) == 1 else ''))
+            for f in dataclasses.fields(cls)]
+
+def config_help(method: str) -> str:
+    "What `zscmr train METHOD --print-config` prints: every setting with its default, its allowed range and a note."
+    rows = config_fields(method)
+    cells = [(r['key'], json.dumps(r['default']), r['allowed'].replace('None', 'null'), r['note']) for r in rows]
+    w = [max(len(c[i]) for c in cells + [('key', 'default', 'allowed', '')]) for i in range(3)]
+    line = lambda c: f"  {c[0]:<{w[0]}}  {c[1]:<{w[1]}}  {c[2]:<{w[2]}}  {c[3]}".rstrip()
+    head = (f"Settings of `zscmr train {method}` ({_SETTINGS[method][0].__name__}); a --config file is a JSON object "
+            f"with any of these keys (the others keep their defaults), e.g. {json.dumps({rows[0]['key']: rows[0]['default']})}:")
+    return '\n'.join([head, line(('key', 'default', 'allowed', 'meaning')), *map(line, cells)])
 
 # %% ../nbs/08_cli.ipynb #6a49ff8d
 ZERO_SHOT_KEYS = ('unseen_i2t', 'unseen_t2i', 'unseen_avg', 'seen_avg', 'gzsl_avg')
@@ -182,6 +225,18 @@ def _zero_shot_split(data, unseen, n_val, seed) -> ZeroShotSplit:
                         "whatever the model, so at least 2 unseen classes are needed")
     return split
 
+def _transfer_scenario(data, data_path, fmt, source_classes, seed) -> tuple:
+    "AEIR's scenario: the data's own domains where a .npz marks them, else class-disjoint (and the record of which)."
+    doms = read_domains(data_path) if fmt == 'npz' else None
+    if doms is None:
+        src = _class_list(source_classes)
+        td = class_disjoint(data, _class_ids(data, src) if src else None, seed)
+        return td, dict(kind='class_disjoint', **td.classes)
+    if source_classes: raise DataError(f"--source-classes: {data_path} marks its domains (domain_img, domain_txt); leave --source-classes out")
+    td = domain_split(data, *doms)
+    return td, dict(kind='domains', **td.classes, n_source=int((td.source.txt2img >= 0).sum()),
+                    n_target_train=td.target_train.n_img, n_target_test=int((td.target_test.txt2img >= 0).sum()))
+
 def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool = False, device=None, seed=None,
               unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True, force: bool = False) -> dict:
     """Train and evaluate `method` on the features at `data_path`; write the run folder `out` (all or nothing, see
@@ -194,9 +249,7 @@ def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool =
     run = dict(method=method, data=str(Path(data_path).resolve()), format=fmt,
                cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, class_names=list(data.class_names),
                machine=machine(model.config.device if hasattr(model, 'config') else 'cpu'))   # the baselines run on the CPU
-    if method == 'aeir':
-        src = _class_list(source_classes)
-        td = class_disjoint(data, _class_ids(data, src) if src else None, split_seed)
+    if method == 'aeir': td, scenario = _transfer_scenario(data, data_path, fmt, source_classes, split_seed)
     else: split = _zero_shot_split(data, unseen, n_val, split_seed)
     check_retrieval_memory(data)
     folder = RunFolder(out, resume, force)
@@ -204,7 +257,7 @@ def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool =
         t0, before = time.perf_counter(), _elapsed_in(work/'state') if resume else 0.0
         if method == 'aeir':
             model.fit(td, progress, state_path=work/'state'/'aeir.pt', resume=resume)
-            metrics, run['scenario'] = model.evaluate(td), dict(kind='class_disjoint', **td.classes)
+            metrics, run['scenario'] = model.evaluate(td), scenario
         else:
             if method == 'cfsa': model.fit(data, split, progress, state_dir=work/'state', resume=resume)
             else: model.fit(data, split)
@@ -267,6 +320,14 @@ def check_classes(run: dict, data: CrossModalData, where):
     if run['method'] != 'aeir' and len(set(ids)) < data.n_classes:
         raise DataError(f"{where}: the data has {data.n_classes} classes but the run's split places only {len(set(ids))}")
 
+def check_feature_dims(model, data: CrossModalData, where):
+    "Refuse data whose feature sizes differ from the model's, naming the file and its whole matrices' shapes."
+    stats = getattr(model, 'stats', None) or {m: (a[0],) for m, a in getattr(model, 'affine', {}).items()}
+    for m, what in (('img', 'image'), ('txt', 'text')):
+        x, d = getattr(data, f'x_{m}'), (len(stats[m][0]) if m in stats else None)
+        if d is not None and x.shape[1] != d:
+            raise DataError(f"{where}: its {what} features are {tuple(x.shape)} (items × dims), but the model takes {d}-d {what} features")
+
 def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
     "Reload the run in `run_dir` (or its `model.pt`) and evaluate it on `data_path` (default: the data it was trained on)."
     run_dir, run = read_run(run_dir)
@@ -276,8 +337,13 @@ def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
     data = load_any(data_path or run['data'], fmt or run['format'], cls_emb or run.get('cls_emb'))
     if run.get('class_names') is None and getattr(model, 'class_names', None) is not None: run['class_names'] = model.class_names
     check_classes(run, data, data_path or run['data'])
+    check_feature_dims(model, data, data_path or run['data'])
     check_retrieval_memory(data)
-    if run['method'] == 'aeir': return model.evaluate(class_disjoint(data, run['scenario']['source']))
+    if run['method'] == 'aeir':
+        if run['scenario'].get('kind') != 'domains': return model.evaluate(class_disjoint(data, run['scenario']['source']))
+        doms = read_domains(data_path or run['data']) if (fmt or run['format']) == 'npz' else None
+        if doms is None: raise DataError(f"{data_path or run['data']}: the run transferred between marked domains, but this data has no domain_img/domain_txt")
+        return model.evaluate(domain_split(data, *doms))
     return model.evaluate(data, ZeroShotSplit(**run['split']))
 
 # %% ../nbs/08_cli.ipynb #ecf47b97
@@ -302,27 +368,45 @@ def plot_pr_curves(models: dict, data: CrossModalData, split: ZeroShotSplit, ax=
 def _save_demo_plots(out, zs_models, data, split, cfsa, aeir):
     import matplotlib.pyplot as plt
     use_style()
-    ax = plot_pr_curves({k: zs_models[k] for k in ('CFSA', 'ridge regression')}, data, split)
+    ax = plot_pr_curves({k: zs_models[k] for k in ('CFSA', 'ridge regression', 'CCA')}, data, split)
     ax.figure.savefig(out/'pr_curves.png'); plt.close(ax.figure)
     sel = [r for r in cfsa.history if not r.get('refit')]
     fig, axes = subplots(3, height=3.2)
-    plot_history(sel, ('critic', 'generator'), axes[0], 'CFSA: WGAN-GP losses (selection run)')
+    plot_history(sel, ('critic', 'generator'), axes[0], 'CFSA: WGAN-GP losses (selection run)', ylabel='WGAN-GP loss')
     plot_history(sel, ('real', 'syn', 'align', 'cycle'), axes[1], 'CFSA: encoder losses')
-    plot_history(sel, ('val_avg',), axes[2], f'CFSA: validation mAP (best epoch {cfsa.best_epoch})')
-    fig.savefig(out/'cfsa_training.png'); plt.close(fig)
-    fig, axes = subplots(2, height=3.2)
-    plot_history(aeir.history, ('vse', 'adv', 'struct'), axes[0], 'AEIR: losses')
-    plot_history(aeir.history, ('acc_img', 'acc_txt'), axes[1], 'AEIR: discriminator accuracy (0.5 = confused)')
-    fig.savefig(out/'aeir_training.png'); plt.close(fig)
+    plot_history(sel, ('val_avg',), axes[2], f'CFSA: validation mAP (best epoch {cfsa.best_epoch})', ylabel='mAP, validation classes')
+    fig.tight_layout(); fig.savefig(out/'cfsa_training.png'); plt.close(fig)
+    fig, axes = subplots(2, 2, height=3.2); axes = axes.flatten()   # one panel per loss: their scales differ tenfold and more
+    for ax, k, name in zip(axes, ('vse', 'adv', 'struct'), ('ranking (VSE++)', 'domain confusion', 'structure (KL)')):
+        plot_history(aeir.history, (k,), ax, f'AEIR: {name} loss', ylabel=f'{k} loss')
+    plot_history(aeir.history, ('acc_img', 'acc_txt'), axes[3], 'AEIR: discriminator accuracy (0.5 = confused)')
+    fig.tight_layout(); fig.savefig(out/'aeir_training.png'); plt.close(fig)
 
 # %% ../nbs/08_cli.ipynb #de3f45ee
 DEMO_SLANT = 0.5   # pixels per row of slant of the demo's target images
 
+def check_demo_out(out, force: bool = False) -> Path:
+    "Refuse to mix runs: a report folder `out` that holds files is replaced only with `force`."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise DataError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        what = 'an earlier demo report' if (out/'report.md').exists() else 'files that are not a demo report'
+        raise DataError(f"--out {out}: holds {what}; pass --force to replace it, or choose another --out")
+    return out
+
 def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int = 0, progress: bool = True,
-         cls_emb: str = 'sentences') -> dict:
-    "Run the demo (see above); write the report folder `out`; return both tables."
+         cls_emb: str = 'sentences', force: bool = False) -> dict:
+    """Run the demo (see above); write the report folder `out` all or nothing (in `out`.partial, renamed when finished;
+    an earlier report is replaced only with `force`); return both tables."""
+    folder = RunFolder(check_demo_out(out, force), force=True)
+    with folder as work:
+        r = _demo_into(work, quick, device, seed, progress, cls_emb)
+        folder.commit()
+    return r
+
+def _demo_into(out: Path, quick, device, seed, progress, cls_emb) -> dict:
     from tqdm.auto import tqdm
-    out = Path(out); (out/'checkpoints').mkdir(parents=True, exist_ok=True)
+    (out/'checkpoints').mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
     data = load_dataset(dict(name='digits', cls_emb=cls_emb)); split = split_dadn(data, n_val=2, seed=seed)
     zs_models, zs = _zero_shot_models(seed, device, quick), {}
@@ -390,6 +474,7 @@ def _add_features_parser(sub):
     f.add_argument('--test-frac', type=float, default=0.25, help="share of each class's images in the test split when the records give none")
     f.add_argument('--seed', type=int, default=0, help='picks the test images when the records give no split')
     _add_threads(f)
+    _add_debug(f)
 
 def features_command(a) -> str:
     "`zscmr features`: encode the images and captions `a.source` names into the `.npz` file `a.out`; return what to print."
@@ -406,7 +491,11 @@ FORMAT_HELP = """data formats (--format):
                cls_emb (C, d_emb)                             one embedding per class
                train_img (n_img,) and train_txt (n_txt,)      bool, True = train split, False = test split
                txt2img (n_txt,)                               index of each text's image, -1 = unpaired
-             optional: class_names (C,) strings (default "0".."C-1"), meta (a JSON string)
+             optional: class_names (C,) strings (default "0".."C-1"), meta (a JSON string),
+               domain_img (n_img,) and domain_txt (n_txt,)    'source' or 'target' (or 0 / 1) for each item:
+                                                              zscmr train aeir transfers from the source domain's
+                                                              pairs to the target domain (without them it holds
+                                                              out a random half of the classes as the target)
   mat        a folder with train_img.mat, train_txt.mat, test_img.mat, test_txt.mat (one variable each, named
              like its file; texts pair with images by row) and train_img_lab.mat, test_img_lab.mat; class
              embeddings from --cls-emb (.npy, .npz with cls_emb, or a whitespace .txt matrix)
@@ -418,30 +507,45 @@ FORMAT_HELP = """data formats (--format):
 The run folder --out is written all or nothing: the run works in OUT.partial (OUT.lock holds its PID) and
 replaces OUT only when it has finished; a finished run is replaced only with --force."""
 
+DEBUG_HELP = """On an error zscmr prints one line naming the cause and exits with status 2; --debug (or the environment
+variable ZSCMR_DEBUG=1) shows the full traceback instead. On a busy machine, --threads 1 is often faster."""
+
+import textwrap
+
 def _threads_default() -> int: return min(os.cpu_count() or 1, 4)
 
 def _add_threads(p):
     p.add_argument('--threads', type=int, default=_threads_default(),
                    help=f'CPU threads torch computes with (default: min(cores, 4) = {_threads_default()} here)')
 
+def _add_debug(p, top=False):
+    p.add_argument('--debug', action='store_true', default=False if top else argparse.SUPPRESS,
+                   help='show the full traceback of an error (as ZSCMR_DEBUG=1 does)')
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='zscmr', description='Zero-shot cross-modal retrieval (CFSA) and alignment-efficient transfer (AEIR).')
+    p = argparse.ArgumentParser(prog='zscmr', description='Zero-shot cross-modal retrieval (CFSA) and alignment-efficient transfer (AEIR).',
+                                epilog=DEBUG_HELP)
+    _add_debug(p, top=True)
     sub = p.add_subparsers(dest='cmd', required=True)
-    d = sub.add_parser('demo', help='CFSA and AEIR with their baselines on the embedded digits; writes a report folder')
+    d = sub.add_parser('demo', help='CFSA and AEIR with their baselines on the embedded digits; writes a report folder',
+                       epilog=DEBUG_HELP)
     d.add_argument('--quick', action='store_true', help='a sub-minute smoke run with a few epochs')
     d.add_argument('--device', default='auto', help='auto (default), cpu, cuda or mps')
     d.add_argument('--seed', type=int, default=0)
     d.add_argument('--cls-emb', choices=DIGIT_CLS_EMBS, default='sentences',
                    help="the digits' class embeddings: sentence-encoder embeddings of one-line descriptions (default) or hand-annotated visual attributes")
-    d.add_argument('--out', default='zscmr-demo', help='report folder (default: zscmr-demo in the current folder)')
-    _add_threads(d)
-    t = sub.add_parser('train', help='train and evaluate one method on your own features', epilog=FORMAT_HELP,
+    d.add_argument('--out', default='zscmr-demo', help='report folder (default: zscmr-demo in the current folder); '
+                   'written all or nothing, in OUT.partial first')
+    d.add_argument('--force', action='store_true', help='replace an earlier report in OUT')
+    _add_threads(d); _add_debug(d)
+    t = sub.add_parser('train', help='train and evaluate one method on your own features', epilog=FORMAT_HELP + '\n\n' + DEBUG_HELP,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument('method', choices=METHODS)
-    t.add_argument('--data', required=True, help='file or folder with the features (see the data formats below)')
-    t.add_argument('--format', required=True, choices=FORMATS, help='layout of --data (see below)')
-    t.add_argument('--out', required=True, help='run folder to write')
-    t.add_argument('--config', help='JSON file of model settings')
+    t.add_argument('--data', help='file or folder with the features (see the data formats below); required')
+    t.add_argument('--format', choices=FORMATS, help='layout of --data (see below); required')
+    t.add_argument('--out', help='run folder to write; required')
+    t.add_argument('--config', help='JSON file of model settings (--print-config lists them)')
+    t.add_argument('--print-config', action='store_true', help="print the method's settings with their defaults and ranges, and stop")
     t.add_argument('--resume', action='store_true', help='continue the same run (same data, split and settings) from its state files')
     t.add_argument('--force', action='store_true', help='replace a finished run in OUT')
     t.add_argument('--device', help='overrides the config (auto, cpu, cuda, mps)')
@@ -450,22 +554,25 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--n-val', type=int, default=2, help='seen classes held out for validation (default 2)')
     t.add_argument('--source-classes', help='aeir: comma-separated source classes (default: a seeded random half)')
     t.add_argument('--cls-emb', help='class-embedding file (.npy/.npz/.txt), needed by --format mat')
-    _add_threads(t)
-    e = sub.add_parser('eval', help='evaluate a trained run folder again')
+    _add_threads(t); _add_debug(t)
+    p.train_parser = t                                   # `main` checks --data, --format and --out unless --print-config
+    e = sub.add_parser('eval', help='evaluate a trained run folder again', epilog=DEBUG_HELP)
     e.add_argument('--checkpoint', required=True, help='a folder written by `zscmr train`, or its model.pt')
     e.add_argument('--data', help='the data to evaluate on (default: the training data)')
     e.add_argument('--format', choices=FORMATS)
-    e.add_argument('--cls-emb')
-    b = sub.add_parser('bench', help='the zero-shot benchmark: every method, 5 seeds, DADN and random splits')
+    e.add_argument('--cls-emb'); _add_debug(e)
+    b = sub.add_parser('bench', help='the zero-shot benchmark: every method, 5 seeds, DADN and random splits',
+                       epilog=textwrap.fill(WIKIPEDIA_SOURCE, 110) + '\n\n' + DEBUG_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument('dataset', choices=('wikipedia', 'digits'))
-    b.add_argument('--data', help='wikipedia: the folder of the original feature release')
+    b.add_argument('--data', help='wikipedia: the folder of the original feature release (see below)')
     b.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2, 3, 4])
     b.add_argument('--random-splits', type=int, default=3, help='random 5-class splits besides DADN (default 3)')
     b.add_argument('--jobs', type=int, default=2, help='worker processes, one torch thread each (default 2)')
     b.add_argument('--methods', nargs='+', help='a subset of the method names (default: all)')
     b.add_argument('--out', default='zscmr-bench', help='report folder (default: zscmr-bench)')
     b.add_argument('--cls-emb', choices=DIGIT_CLS_EMBS, default='sentences', help='digits: the class embeddings (as for demo)')
-    sub.add_parser('info', help='versions, device, and where data is read from')
+    _add_debug(b)
+    _add_debug(sub.add_parser('info', help='versions, device, and where data is read from'))
     _add_features_parser(sub)
     return p
 
@@ -486,6 +593,27 @@ def _dispatch(a) -> None:
     try: _run_command(a)
     finally: torch.set_num_threads(threads)              # a caller in the same process keeps its own setting
 
+def busy_note(threads: int, what: str = 'the demo') -> str | None:
+    "Advice when other programs already keep every core busy (load average ≥ cores); None otherwise or where unknown."
+    try: load = os.getloadavg()[0]
+    except (AttributeError, OSError): return None
+    cores = os.cpu_count() or 1
+    if load < cores: return None
+    return (f"note: the machine is busy (load average {load:.1f} on {cores} cores), so {what} takes longer than the README's "
+            f"times; {'--threads 1 often helps' if threads > 1 else 'running it when the machine is idle helps'}")
+
+def scenario_line(run: dict) -> str:
+    "For an AEIR run, which transfer scenario `zscmr train aeir` built, and why."
+    sc = run['scenario']
+    if sc['kind'] == 'domains':
+        return (f"scenario: the data's domains: source = {sc['n_source']} paired train items, target = {sc['n_target_train']} "
+                f"train items (pairs unused) and {sc['n_target_test']} test pairs")
+    why = ("the .npz has no domain_img/domain_txt arrays" if run.get('format') == 'npz' else
+           f"the {run.get('format')} layout cannot mark domains (a .npz with domain_img/domain_txt can)")
+    return (f"scenario: class-disjoint, source classes {sc['source']}, target classes {sc['target']}, because {why}. "
+            "Here the target domain is new classes, where AEIR can lose to source-only (README); "
+            "mark your own source and target items with domain arrays (zscmr train --help)")
+
 def _run_command(a) -> None:
     if a.cmd == 'info': print(info()); return
     if a.cmd == 'features': print(features_command(a)); return
@@ -494,29 +622,54 @@ def _run_command(a) -> None:
         print(bench(a.dataset, a.data, a.out, tuple(a.seeds), a.random_splits, a.jobs, a.methods, cls_emb=a.cls_emb))
         print(f"records, tables and figures in {Path(a.out).resolve()}"); return
     if a.cmd == 'demo':
-        r = demo(a.out, a.quick, a.device, a.seed, cls_emb=a.cls_emb)
+        note = busy_note(a.threads)
+        if note: print(note, flush=True)
+        r = demo(a.out, a.quick, a.device, a.seed, cls_emb=a.cls_emb, force=a.force)
         print(r['report']); print(f"report, plots, config and checkpoints in {Path(a.out).resolve()}"); return
     if a.cmd == 'train':
+        if a.print_config: print(config_help(a.method)); return
         run = train_run(a.method, a.data, a.format, a.out, a.config, a.resume, a.device, a.seed, a.unseen, a.n_val,
                         a.source_classes, a.cls_emb, force=a.force)
         keys = TRANSFER_KEYS if a.method == 'aeir' else ZERO_SHOT_KEYS
+        if a.method == 'aeir': print(scenario_line(run))
         print(markdown_table({a.method: run['metrics']}, keys)); print(f"{run['seconds']:.1f} s; run folder: {Path(a.out).resolve()}"); return
     _, run = read_run(a.checkpoint)
     metrics = eval_run(a.checkpoint, a.data, a.format, a.cls_emb)
     print(markdown_table({run.get('method', '?'): metrics}, TRANSFER_KEYS if run.get('method') == 'aeir' else ZERO_SHOT_KEYS))
 
+_HINTS = (("can't start new thread", "the system would not start another thread (too many threads or processes are running): "
+           "try --threads 1, or run again when the machine is less busy"),
+          ('MemoryError', "not enough free memory: close other programs, or use smaller features or batch_size"))
+
+def error_line(e: BaseException) -> str:
+    """The one line `main` prints for `e`: zscmr's own errors (bad data, settings, files) as they are; any other error
+    with its kind, where it was raised, its cause, and advice for the system errors that have one."""
+    msg = str(e).strip().splitlines()[0] if str(e).strip() else ''
+    if isinstance(e, (ValueError, FileNotFoundError, FloatingPointError)) and msg: return msg   # DataError is a ValueError
+    import traceback
+    line = f"{type(e).__name__}: {msg}" if msg else type(e).__name__
+    tb = traceback.extract_tb(e.__traceback__) if e.__traceback__ else []
+    if tb: line += f" (in {Path(tb[-1].filename).name}:{tb[-1].lineno}, {tb[-1].name})"
+    cause = e.__cause__ or (None if e.__suppress_context__ else e.__context__)
+    if cause is not None: line += f", caused by {type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}".rstrip(': ')
+    hint = next((h for k, h in _HINTS if k in f"{line} {type(e).__name__}"), None)
+    return line + (f"; {hint}" if hint else '') + "; --debug shows the traceback"
+
 def main(argv=None) -> int:
     "The `zscmr` command: parse `argv` (default: the command line), run the sub-command, return the exit status."
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv: _parser().print_help(); return 0
-    a = _parser().parse_args(argv)
-    debug = os.environ.get('ZSCMR_DEBUG') == '1'
+    p = _parser()
+    if not argv: p.print_help(); return 0
+    a = p.parse_args(argv)
+    if a.cmd == 'train' and not a.print_config:
+        missing = [f'--{k}' for k in ('data', 'format', 'out') if getattr(a, k) is None]
+        if missing: p.train_parser.error(f"the following arguments are required: {', '.join(missing)}")
+    debug = getattr(a, 'debug', False) or os.environ.get('ZSCMR_DEBUG') == '1'
     try: _dispatch(a)
     except KeyboardInterrupt as e:            # TrainingInterrupted says where the state is
         if debug: raise
         print(f"zscmr: {e or 'interrupted'}", file=sys.stderr); return 130
     except (DataError, ValueError, TypeError, KeyError, OSError, FloatingPointError, RuntimeError, ImportError, MemoryError) as e:
         if debug: raise
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        print(f"zscmr: error: {msg}", file=sys.stderr); return 2
+        print(f"zscmr: error: {error_line(e)}", file=sys.stderr); return 2
     return 0

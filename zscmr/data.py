@@ -14,11 +14,12 @@ import torch
 from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 
 # %% auto #0
-__all__ = ['DIGIT_CLS_EMBS', 'DATASETS', 'DataError', 'check_features', 'check_labels', 'CrossModalData', 'save_npz', 'load_npz',
-           'load_cls_emb', 'load_mat', 'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits',
-           'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'dataset_spec', 'load_dataset',
-           'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views',
-           'split_summary', 'all_seen_view', 'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
+__all__ = ['DOMAINS', 'WIKIPEDIA_SOURCE', 'DIGIT_CLS_EMBS', 'DATASETS', 'DataError', 'check_features', 'check_labels',
+           'CrossModalData', 'save_npz', 'load_npz', 'domain_mask', 'read_domains', 'load_cls_emb', 'load_mat',
+           'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits', 'digit_attributes',
+           'embed_class_names', 'make_synthetic', 'make_dial_world', 'dataset_spec', 'load_dataset', 'ZeroShotSplit',
+           'split_dadn', 'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary',
+           'all_seen_view', 'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -165,9 +166,11 @@ def _atomic_write_text(path, text: str):
 
 _FIELDS = ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img')
 
-def save_npz(data: CrossModalData, path) -> Path:
-    "Save `data` to a compressed `.npz` file (atomically)."
+def save_npz(data: CrossModalData, path, domains=None) -> Path:
+    "Save `data` to a compressed `.npz` file (atomically); `domains` = (domain_img, domain_txt) marks source and target items."
     arrs = {k: getattr(data, k).numpy() for k in _FIELDS}
+    if domains is not None:
+        for k, d in zip(('domain_img', 'domain_txt'), domains): arrs[k] = np.asarray(d)
     arrs['class_names'] = np.array(data.class_names)
     arrs['meta'] = np.array(json.dumps(data.meta, default=str))
     _atomic_write(Path(path), lambda f: np.savez_compressed(f, **arrs))
@@ -190,6 +193,34 @@ def load_npz(path) -> CrossModalData:
 
 CrossModalData.save = save_npz
 CrossModalData.load = staticmethod(load_npz)
+
+# %% ../nbs/00_data.ipynb #d0a1b2c1
+DOMAINS = ('source', 'target')
+
+def domain_mask(d, n: int, name: str) -> torch.Tensor:
+    "A domain array (`'source'`/`'target'` strings, or 0/1) of `n` items as a bool tensor, True = target; errors name `name`."
+    a = np.asarray(d)
+    if a.shape != (n,): raise DataError(f"{name}: expected shape ({n},), one domain per item, got {a.shape}")
+    if a.dtype.kind in 'US': vals, known = set(a.astype(str).tolist()), set(DOMAINS)
+    elif a.dtype.kind in 'biuf': vals, known = set(a.tolist()), {0, 1}
+    else: raise DataError(f"{name}: expected 'source'/'target' strings or 0/1, got dtype {a.dtype}")
+    bad = sorted(map(str, vals - known))
+    if bad: raise DataError(f"{name}: expected 'source' or 'target' (or 0 / 1), found {bad[:3]}")
+    return torch.from_numpy(a.astype(str) == 'target' if a.dtype.kind in 'US' else a.astype(bool))
+
+def read_domains(path) -> tuple | None:
+    "The `.npz` at `path`'s optional `domain_img` and `domain_txt` as bool masks (True = target), or None when it has neither."
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            have = [k for k in ('domain_img', 'domain_txt') if k in z.files]
+            if len(have) == 1:
+                raise DataError(f"{path}: has {have[0]} but not {({'domain_img', 'domain_txt'} - set(have)).pop()}; mark both images and texts")
+            if not have: return None
+            arrs, n = (z['domain_img'], z['domain_txt']), (len(z['x_img']), len(z['x_txt']))
+    except DataError: raise
+    except Exception as e: raise DataError(f"{path}: not a readable .npz archive ({e})") from None
+    return tuple(domain_mask(a, k, f"{path}: {name}") for a, k, name in zip(arrs, n, ('domain_img', 'domain_txt')))
 
 # %% ../nbs/00_data.ipynb #1f84a6e2
 def _read_mat_var(path: Path, var: str):
@@ -307,13 +338,17 @@ def _read_wiki_list(path: Path, n: int):
     if len(rows) != n: raise DataError(f"{path}: {len(rows)} lines but the features have {n} rows")
     return [r[0] for r in rows], [r[1] for r in rows], np.array([int(r[2]) for r in rows]) - 1
 
+WIKIPEDIA_SOURCE = ("The Wikipedia dataset (Rasiwasia et al., ACM MM 2010) and its original SIFT/LDA feature release come from "
+                    "the dataset's project page, http://www.svcl.ucsd.edu/projects/crossmodal/ (SVCL, UC San Diego); put "
+                    "raw_features.mat, trainset_txt_img_cat.list, testset_txt_img_cat.list and categories.list in one folder.")
+
 def load_wikipedia(path, preprocess: str | None = 'sqrt') -> CrossModalData:
     "The Wikipedia dataset's original feature release (SIFT BoW images, LDA texts) from the folder `path`."
     from scipy.io import loadmat
     path = Path(path)
     if preprocess not in ('sqrt', None): raise DataError(f"preprocess: expected 'sqrt' or None, got {preprocess!r}")
     f = path/'raw_features.mat'
-    if not f.exists(): raise FileNotFoundError(f"{f}: no such file (see the loader's notes on obtaining the release)")
+    if not f.exists(): raise FileNotFoundError(f"{f}: no such file (is it the release's folder? {WIKIPEDIA_SOURCE})")
     try: m = loadmat(str(f))
     except Exception as e: raise DataError(f"{f}: not a readable MATLAB file ({e})") from None
     missing = [k for k in ('I_tr', 'I_te', 'T_tr', 'T_te') if k not in m]
@@ -322,7 +357,7 @@ def load_wikipedia(path, preprocess: str | None = 'sqrt') -> CrossModalData:
     t_tr, i_tr, y_tr = _read_wiki_list(path/'trainset_txt_img_cat.list', n_tr)
     t_te, i_te, y_te = _read_wiki_list(path/'testset_txt_img_cat.list', n_te)
     names_file = path/'categories.list'
-    if not names_file.exists(): raise FileNotFoundError(f"{names_file}: no such file")
+    if not names_file.exists(): raise FileNotFoundError(f"{names_file}: no such file ({WIKIPEDIA_SOURCE})")
     names = _read_text(names_file).split()
     with np.load(_assets()/'wikipedia_cls_emb.npz', allow_pickle=False) as z:
         if [str(c) for c in z['class_names']] != names: raise DataError(f"{names_file}: categories differ from the shipped embeddings' {list(z['class_names'])}")

@@ -10,7 +10,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['PALETTE', 'ROLE_COLORS', 'MARKERS', 'METHOD_COLORS', 'method_color', 'class_colors', 'style_rc', 'use_style',
-           'subplots', 'plot_history', 'plot_pr', 'plot_bars', 'tsne', 'scatter_groups']
+           'subplots', 'history_ylabel', 'plot_history', 'plot_pr', 'plot_bars', 'tsne', 'scatter_groups']
 
 # %% ../nbs/01b_plotting.ipynb #1010aca1
 PALETTE = ('#0173b2', '#de8f05', '#029e73', '#d55e00', '#cc78bc', '#ca9161', '#fbafe4', '#949494', '#ece133', '#56b4e9')
@@ -67,14 +67,22 @@ def subplots(ncols: int = 1, nrows: int = 1, width: float = 4.6, height: float =
     return plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), **kw)
 
 # %% ../nbs/01b_plotting.ipynb #1abbc21b
-def plot_history(history: list, keys, ax=None, title: str = '', labels: dict | None = None):
-    "Per-epoch curves of `keys` from a model's `history` (records missing a key are skipped); returns the axes."
+def history_ylabel(keys) -> str:
+    "The y label of a panel of history curves: 'mAP' for validation scores, 'accuracy' for `acc_*`, 'loss' otherwise."
+    kinds = {'mAP' if k.startswith('val_') else 'accuracy' if k.startswith('acc') else 'loss' for k in keys}
+    return kinds.pop() if len(kinds) == 1 else 'value'
+
+def plot_history(history: list, keys, ax=None, title: str = '', labels: dict | None = None, ylabel: str | None = None):
+    """Per-epoch curves of `keys` from a model's `history` (records missing a key are skipped), the y axis labelled
+    `ylabel` (default: `history_ylabel(keys)`); returns the axes."""
     ax = ax if ax is not None else subplots()[1]
     labels = labels or {}
     for k in keys:
         pts = [(r.get('epoch', i + 1), r[k]) for i, r in enumerate(history) if k in r]
         if pts: ax.plot(*zip(*pts), marker='.', ms=4, label=labels.get(k, k))
-    ax.set(xlabel='epoch', title=title)
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))      # epochs are whole numbers
+    ax.set(xlabel='epoch', ylabel=history_ylabel(keys) if ylabel is None else ylabel, title=title)
     if ax.lines: ax.legend()
     return ax
 

@@ -20,9 +20,9 @@ from .train import (pick_device, save_checkpoint, config_from_dict, model_checkp
                          check_finite, optimizer_step, TrainLoop, check_losses, feature_stats, standardise, check_fields, check_memory, fingerprint, training_bytes)
 
 # %% auto #0
-__all__ = ['AEIR_LOSSES', 'TransferData', 'class_disjoint', 'cross_dataset', 'shifted_images', 'slant_digits', 'vse_loss',
-           'DomainDiscriminator', 'discriminator_loss', 'confusion_loss', 'domain_accuracy', 'structure_loss',
-           'AEIRConfig', 'AEIR', 'transfer_variants']
+__all__ = ['AEIR_LOSSES', 'TransferData', 'class_disjoint', 'cross_dataset', 'domain_split', 'shifted_images', 'slant_digits',
+           'vse_loss', 'DomainDiscriminator', 'discriminator_loss', 'confusion_loss', 'domain_accuracy',
+           'structure_loss', 'AEIRConfig', 'AEIR', 'transfer_variants']
 
 # %% ../nbs/06_transfer.ipynb #2cdf3a1f
 @dataclass
@@ -69,6 +69,25 @@ def cross_dataset(source: CrossModalData, target: CrossModalData) -> TransferDat
     every = lambda d: range(d.n_classes)
     return TransferData(_items_of(source, every(source), True), _items_of(target, every(target), True),
                         _items_of(target, every(target), False))
+
+# %% ../nbs/06_transfer.ipynb #e1f2a3b1
+def domain_split(data: CrossModalData, target_img, target_txt) -> TransferData:
+    """Source = the train items not in the target domain; target = the target domain's train items (pairs unread by
+    `fit`) and its test items (pairs for evaluation). `target_img`/`target_txt`: bool masks, True = target domain."""
+    ti, tt = (torch.as_tensor(np.asarray(m)).bool() for m in (target_img, target_txt))
+    for name, m, n in (('domain_img', ti, data.n_img), ('domain_txt', tt, data.n_txt)):
+        if m.shape != (n,): raise DataError(f"{name}: expected shape ({n},), one domain per item, got {tuple(m.shape)}")
+    ok = data.txt2img >= 0
+    cross = (tt[ok] != ti[data.txt2img[ok]]).nonzero().flatten()
+    if len(cross): raise DataError(f"domains: text {int(ok.nonzero()[cross[0]])} and its image are in different domains")
+    tr_i, tr_t = data.train_img, data.train_txt
+    td = TransferData(data.select(tr_i & ~ti, tr_t & ~tt), data.select(tr_i & ti, tr_t & tt), data.select(~tr_i & ti, ~tr_t & tt))
+    td.classes = dict(source=sorted(set(_labels(td.source))), target=sorted(set(_labels(td.target_train))))   # for reports
+    return td
+
+def _labels(d: CrossModalData) -> list:
+    y = d.y_img
+    return (y.any(0).nonzero().flatten() if y.ndim == 2 else y).tolist()
 
 # %% ../nbs/06_transfer.ipynb #f28f421e
 def shifted_images(data: CrossModalData, transform, seed: int = 0) -> TransferData:
