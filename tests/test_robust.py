@@ -48,7 +48,7 @@ def test_1_resume_refuses_another_split(tmp_path, data_file, capsys):
     assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
     before = (out / 'run.json').read_text()
     rc, err = train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA, '--resume', '--unseen', '1,3,5,7')
-    assert rc == 2 and 'written by a different run' in err and 'unseen' in err and 'data' in err, err
+    assert rc == 2 and 'was made by another run' in err and 'split.unseen: [0, 2, 4, 6] there, [1, 3, 5, 7] now' in err, err
     assert (out / 'run.json').read_text() == before and not (tmp_path / 'run.partial').exists()
 
 
@@ -58,7 +58,7 @@ def test_1_resume_refuses_other_data(tmp_path, data_file, capsys):
     noise = make_synthetic(n_classes=8, n_per_class=20, d_img=16, d_txt=8, separation=0.0, seed=0)
     save_npz(noise, tmp_path / 'noise.npz')
     rc, err = train(capsys, tmp_path, tmp_path / 'noise.npz', 'aeir', out, TINY_AEIR, '--resume')
-    assert rc == 2 and "differs in ['data']" in err, err
+    assert rc == 2 and "was made by another run (differs in ['data'])" in err, err
 
 
 def test_1_resume_of_the_same_finished_run_is_allowed(tmp_path, data_file, capsys):
@@ -377,3 +377,89 @@ def test_sigkill_during_a_state_save_then_resume_gives_the_uninterrupted_run(tmp
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     left = sorted(p.name for p in tmp_path.rglob('*') if p.suffix in ('.tmp', '.lock', '.partial', '.old'))
     assert left == [] and not (tmp_path / 'run.partial').exists()
+
+
+# 8. stored work that nothing destroys: a run folder records what made it
+def test_8_resume_refuses_a_finished_run_of_another_method(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
+    before = (out / 'run.json').read_text()
+    rc, err = train(capsys, tmp_path, data_file, 'regression', out, None, '--resume')
+    assert rc == 2 and 'was made by another run' in err and "'method'" in err and 'cfsa' in err, err
+    assert (out / 'run.json').read_text() == before
+
+
+def test_8_resume_of_a_baseline_refuses_other_data(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'regression', out)[0] == 0
+    before = (out / 'run.json').read_text()
+    save_npz(make_synthetic(n_classes=8, n_per_class=20, d_img=16, d_txt=8, seed=1), tmp_path / 'other.npz')
+    rc, err = train(capsys, tmp_path, tmp_path / 'other.npz', 'regression', out, None, '--resume')
+    assert rc == 2 and 'was made by another run' in err and "'data'" in err, err
+    assert (out / 'run.json').read_text() == before
+
+
+def test_8_resume_refuses_changed_validation_test_items(tmp_path, data_file, capsys):
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
+    val = json.loads((out / 'run.json').read_text())['split']['val']
+    with np.load(data_file) as z: arrs = {k: z[k] for k in z.files}
+    pick = np.isin(arrs['y_img'], val) & ~arrs['train_img']
+    arrs['x_img'] = arrs['x_img'].copy(); arrs['x_img'][pick] += 1.0
+    np.savez(tmp_path / 'changed.npz', **arrs)
+    rc, err = train(capsys, tmp_path, tmp_path / 'changed.npz', 'cfsa', out, TINY_CFSA, '--resume')
+    assert rc == 2 and "'data'" in err, err
+
+
+def test_8_cfsa_state_signature_covers_the_validation_items(tmp_path):
+    d = make_synthetic(n_classes=8, n_per_class=20, d_img=16, d_txt=8, seed=0)
+    split = split_dadn(d, n_val=2)
+    CFSA(CFSAConfig(**TINY_CFSA, device='cpu')).fit(d, split, progress=False, state_dir=tmp_path)
+    x = d.x_img.clone(); pick = torch.isin(d.y_img, torch.tensor(split.val)) & ~d.train_img; x[pick] += 1.0
+    assert pick.any()
+    import dataclasses
+    with pytest.raises(ValueError, match='written by a different run'):
+        CFSA(CFSAConfig(**TINY_CFSA, device='cpu')).fit(dataclasses.replace(d, x_img=x), split, progress=False, state_dir=tmp_path, resume=True)
+
+
+def test_8_force_never_deletes_the_folder_holding_the_data(tmp_path, capsys):
+    (tmp_path / 'd').mkdir()
+    save_npz(make_synthetic(n_classes=8, n_per_class=20, seed=0), tmp_path / 'd' / 'syn.npz')
+    rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'd' / 'syn.npz', '--format', 'npz', '--out', tmp_path / 'd', '--force')
+    assert rc == 2 and 'holds the input' in err, err
+    assert (tmp_path / 'd' / 'syn.npz').exists()
+
+
+def test_8_force_never_deletes_the_working_directory(tmp_path, data_file, capsys, monkeypatch):
+    (tmp_path / 'here').mkdir(); (tmp_path / 'here' / 'notes.txt').write_text('mine')
+    monkeypatch.chdir(tmp_path / 'here')
+    for out in ('.', tmp_path / 'here', tmp_path):
+        rc, err = train(capsys, tmp_path, data_file, 'regression', out, None, '--force')
+        assert rc == 2 and 'is or holds the current folder' in err, err
+    assert (tmp_path / 'here' / 'notes.txt').read_text() == 'mine'
+
+
+def test_8_force_replaces_only_a_run_folder(tmp_path, data_file, capsys):
+    (tmp_path / 'mine').mkdir(); (tmp_path / 'mine' / 'thesis.tex').write_text('years of work')
+    rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'mine', None, '--force')
+    assert rc == 2 and 'not a zscmr run folder' in err, err
+    assert (tmp_path / 'mine' / 'thesis.tex').exists()
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'regression', out)[0] == 0
+    assert (out / 'zscmr-run.json').exists()
+    assert train(capsys, tmp_path, data_file, 'cca', out, {'n_components': 2}, '--force')[0] == 0
+
+
+def test_8_a_full_disk_while_resume_copies_leaves_no_partial(tmp_path, data_file, capsys, monkeypatch):
+    import errno, shutil
+    out = tmp_path / 'run'
+    assert train(capsys, tmp_path, data_file, 'regression', out)[0] == 0
+    real = shutil.copytree
+    def full(src, dst, *a, **k):
+        real(src, dst, *a, **k); raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(shutil, 'copytree', full)
+    rc, err = train(capsys, tmp_path, data_file, 'regression', out, None, '--resume')
+    assert rc == 2 and 'No space left' in err, err
+    assert not (tmp_path / 'run.partial').exists() and not (tmp_path / 'run.lock').exists()
+    monkeypatch.undo()
+    assert train(capsys, tmp_path, data_file, 'regression', out, None, '--resume')[0] == 0

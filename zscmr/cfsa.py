@@ -167,6 +167,8 @@ def _cfsa_train(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int,
     check_memory(training_bytes(enc + (gen if cfg.synthesis else 0), 2 * int(pairs.sum()) * (d_img + d_txt) + batch), dev, 'CFSA training')
     signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_pairs=int(pairs.sum()), epochs=epochs)
     signature |= dict(data=fingerprint(train.x_img, train.x_txt, train.y_txt, train.txt2img, E)) | (split_sig or {})
+    if val is not None:                                                 # the validation items choose the epoch: the same ones
+        signature['val_data'] = fingerprint(*(getattr(v, k) for v in val for k in ('x_img', 'x_txt', 'y_img', 'y_txt')))
     if self.callbacks or self.losses:                                   # a state resumes only with the same hooks
         signature |= dict(callbacks=[type(c).__name__ for c in self.callbacks],
                           losses={k: getattr(f, '__qualname__', repr(f)) for k, f in self.losses.items()})

@@ -14,17 +14,17 @@ import torch
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, DIGIT_CLS_EMBS, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
 from .metrics import chance_rsum, pr_curve
-from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory
+from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory, fingerprint
 from .cfsa import CFSA, CFSAConfig
 from .baselines import RidgeRegression, CCA
 from .transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_digits, transfer_variants
 from .plotting import subplots, plot_pr, plot_history, use_style
 
 # %% auto #0
-__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'FORMAT_HELP', 'load_any', 'RidgeSettings',
-           'CCASettings', 'read_config', 'build_model', 'take_lock', 'RunFolder', 'check_retrieval_memory', 'train_run',
-           'markdown_table', 'write_table', 'read_run', 'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info',
-           'main']
+__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'MARKER', 'DEMO_SLANT', 'FORMAT_HELP', 'load_any',
+           'RidgeSettings', 'CCASettings', 'read_config', 'build_model', 'take_lock', 'read_identity', 'RunFolder',
+           'check_retrieval_memory', 'data_fingerprint', 'train_run', 'markdown_table', 'write_table', 'read_run',
+           'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -102,21 +102,69 @@ def take_lock(lock, what) -> Path:
         return lock
     raise DataError(f"{lock}: could not take the lock")
 
+MARKER = 'zscmr-run.json'   # in every run folder: what made the run (method, data fingerprint, split, config)
+
+def _holds(folder: Path, path) -> bool:
+    "Whether `path` is `folder` or lies inside it."
+    p, f = Path(path).resolve(), folder.resolve()
+    return p == f or f in p.parents
+
+def _flat(d: dict) -> dict:
+    "One level of nesting spelled out: {'split': {'val': [1]}} → {'split.val': [1]}."
+    return {f'{k}.{j}' if isinstance(v, dict) else k: w for k, v in d.items() for j, w in (v.items() if isinstance(v, dict) else [(None, v)])}
+
+def _differences(saved: dict, now: dict) -> list:
+    "The keys of a run's identity that differ between `saved` and `now` (keys `saved` lacks are not compared)."
+    saved, now = _flat(saved), _flat(now)
+    return [k for k in now if k in saved and saved[k] != now[k]]
+
+def read_identity(folder) -> dict | None:
+    "What made the run in `folder`: its marker file, or for a folder written before markers, what its `run.json` records."
+    folder = Path(folder)
+    for f, pick in ((folder/MARKER, lambda d: d), (folder/'run.json', lambda d: {k: d[k] for k in ('method', 'split', 'scenario') if k in d})):
+        try: d = json.loads(f.read_text())
+        except (OSError, ValueError): continue
+        if isinstance(d, dict) and d.get('method') in METHODS: return pick(d)
+    return None
+
 class RunFolder:
     """All or nothing: lock `out`, work in the sibling folder `out`.partial, and swap it in for `out` on `commit()`.
-    A finished run is replaced only with `force` (or continued with `resume`); a failed run leaves `out` as it was."""
-    def __init__(self, out, resume: bool = False, force: bool = False):
-        self.out, self.resume, self.force = Path(out), resume, force
+    A finished run is replaced only with `force` (or continued with `resume`, when `identity`, what makes this run, is the
+    one its marker file records); `force` replaces only a run folder, and never one holding a path of `keep` or the
+    current folder; a failed run leaves `out` as it was."""
+    def __init__(self, out, resume: bool = False, force: bool = False, identity: dict | None = None, keep=()):
+        out = Path(out) if Path(out).name not in ('', '..') else Path(os.path.abspath(out))     # '.' has no name to add .partial to
+        self.out, self.resume, self.force, self.identity, self.keep = out, resume, force, identity, [k for k in keep if k]
         self.work, self.old = self.out.with_name(self.out.name + '.partial'), self.out.with_name(self.out.name + '.old')
         self.lock = self.out.with_name(self.out.name + '.lock')
 
     def __enter__(self) -> Path:
+        self._check_out()
         self.made = [p for p in reversed(self.out.parents) if not p.exists()]
         self.out.parent.mkdir(parents=True, exist_ok=True)
         take_lock(self.lock, f"--out {self.out}")
+        self.copied = False
         try: self._prepare()
-        except BaseException: self._release(); raise
+        except BaseException:
+            if self.copied: shutil.rmtree(self.work, ignore_errors=True)   # a copy cut short (a full disk) is no run
+            self._release(); raise
         return self.work
+
+    def _check_out(self):
+        "Refuse an `out` that is, or holds, the current folder or an input."
+        if _holds(self.out, Path.cwd()): raise DataError(f"--out {self.out}: is or holds the current folder; choose another --out")
+        for k in self.keep:
+            if _holds(self.out, k): raise DataError(f"--out {self.out}: holds the input {k}; choose another --out")
+
+    def _check_same_run(self, folder):
+        saved = read_identity(folder)
+        if self.identity is None or saved is None: return
+        diff = _differences(saved, json.loads(json.dumps(self.identity)))
+        if diff:
+            s, n = _flat(saved), _flat(json.loads(json.dumps(self.identity)))
+            both = '; '.join(f"{k}: {_short(s[k])} there, {_short(n[k])} now" for k in diff)
+            raise DataError(f"--resume: {folder} was made by another run (differs in {diff}); {both}; "
+                            "resume with the same method, data, split and settings, or replace it with --force (without --resume)")
 
     def _prepare(self):
         if self.old.exists():                                    # a swap was cut short: put the old run back first
@@ -124,14 +172,20 @@ class RunFolder:
             else: shutil.rmtree(self.old)
         if self.out.exists() and not self.out.is_dir(): raise DataError(f"--out {self.out}: exists and is not a folder")
         full = self.out.is_dir() and any(self.out.iterdir())
+        if full and read_identity(self.out) is None:
+            raise DataError(f"--out {self.out}: holds files but is not a zscmr run folder (no {MARKER}); --force replaces only "
+                            "a run folder: choose another --out, or empty it yourself")
         if full and not (self.force or self.resume):
-            what = (f"a finished {_method_of(self.out)} run" if (self.out/'run.json').exists() else "files that are not a zscmr run")
-            raise DataError(f"--out {self.out}: holds {what}; pass --force to replace it, or --resume to continue the same run")
-        self.copied = False
+            raise DataError(f"--out {self.out}: holds a finished {_method_of(self.out)} run; pass --force to replace it, "
+                            "or --resume to continue the same run")
+        if self.resume:
+            for f in (self.out, self.work):
+                if f.is_dir(): self._check_same_run(f)
         if self.work.exists() and not self.resume: shutil.rmtree(self.work)      # a killed run's leftovers
-        if self.resume and not self.work.exists() and full: shutil.copytree(self.out, self.work); self.copied = True
+        if self.resume and not self.work.exists() and full: self.copied = True; shutil.copytree(self.out, self.work)
         self.work.mkdir(exist_ok=True)
         for f in self.work.rglob('*.tmp'): f.unlink()            # left by a kill during a save
+        if self.identity is not None: (self.work/MARKER).write_text(json.dumps(self.identity, indent=1))
 
     def commit(self):
         "Swap the finished work folder in for `out` (the previous run, if any, is deleted only after the swap)."
@@ -150,6 +204,8 @@ class RunFolder:
             if kind is not None and self.work.exists() and (self.copied or not any(self.work.glob('state/*.pt'))):
                 shutil.rmtree(self.work)                         # nothing worth resuming from
         finally: self._release()
+
+def _short(v) -> str: return s if len(s := str(v)) <= 40 else s[:37] + '...'
 
 def _method_of(folder) -> str:
     try: return json.loads((Path(folder)/'run.json').read_text()).get('method', '?')
@@ -175,6 +231,11 @@ def _settings_of(model) -> dict:
     if hasattr(model, 'config'): return dataclasses.asdict(model.config)
     return {model.param: getattr(model, model.param)}
 
+def data_fingerprint(data: CrossModalData) -> str:
+    "A hash of every array of `data` and its class names: a resumed run must see exactly the data it started on."
+    return fingerprint(*(getattr(data, k) for k in ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img')),
+                       np.array(list(data.class_names), dtype=str))
+
 def _zero_shot_split(data, unseen, n_val, seed) -> ZeroShotSplit:
     split = (split_dadn(data, n_val, seed) if unseen is None else split_classes(data, _class_list(unseen), n_val, seed))
     if len(split.unseen) < 2:
@@ -199,7 +260,10 @@ def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool =
         td = class_disjoint(data, _class_ids(data, src) if src else None, split_seed)
     else: split = _zero_shot_split(data, unseen, n_val, split_seed)
     check_retrieval_memory(data)
-    folder = RunFolder(out, resume, force)
+    identity = dict(method=method, data=data_fingerprint(data),
+                    split=td.classes if method == 'aeir' else {k: v for k, v in dataclasses.asdict(split).items() if k != 'rule'},
+                    config={k: v for k, v in _settings_of(model).items() if k != 'device'})
+    folder = RunFolder(out, resume, force, identity, keep=(data_path, cls_emb))
     with folder as work:
         t0, before = time.perf_counter(), _elapsed_in(work/'state') if resume else 0.0
         if method == 'aeir':
