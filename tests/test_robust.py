@@ -463,3 +463,92 @@ def test_8_a_full_disk_while_resume_copies_leaves_no_partial(tmp_path, data_file
     assert not (tmp_path / 'run.partial').exists() and not (tmp_path / 'run.lock').exists()
     monkeypatch.undo()
     assert train(capsys, tmp_path, data_file, 'regression', out, None, '--resume')[0] == 0
+
+
+# 9. the experiment runner keeps what finished and never writes over another study
+def _tiny_study(name='tiny'):
+    from zscmr.experiments import Study, Variant
+    return Study(name, 'zero-shot', {'name': 'synthetic', 'seed': 0, 'n_per_class': 12}, ('CCA', 'ridge regression (DeViSE-style)'),
+                 {'default': Variant()}, seeds=(0, 1))
+
+
+def _sweep():
+    from pathlib import Path
+    bench = Path(__file__).resolve().parents[1] / 'bench'
+    if str(bench) not in sys.path: sys.path.insert(0, str(bench))
+    import sweep
+    return sweep
+
+
+def _no_training(*a, **k): raise AssertionError('the sweep started training')
+
+
+def test_9_results_of_another_study_are_refused(tmp_path):
+    from zscmr.experiments import check_results_file, run_study, save_results
+    p = tmp_path / 'r.json'
+    save_results(run_study(_tiny_study('a'), seeds=[0], progress=False), p)
+    before = p.read_text()
+    with pytest.raises(ValueError, match=r"r.json: holds the records of study 'a', not 'b'"): check_results_file(p, _tiny_study('b'))
+    with pytest.raises(ValueError, match=r"holds the records of study 'a', not 'b'"):
+        save_results(run_study(_tiny_study('b'), seeds=[0], progress=False), p)
+    assert p.read_text() == before
+
+
+def test_9_sweep_refuses_another_studys_file_before_training(tmp_path, capsys, monkeypatch):
+    import shutil
+    sweep = _sweep()
+    monkeypatch.setattr(sweep, 'run_study', _no_training)
+    bench = sweep.Path(sweep.__file__).parent
+    shutil.copy(bench / 'results' / 'transfer.json', tmp_path / 't.json')
+    with pytest.raises(SystemExit): sweep.main(['digits_cfsa_variants', '--out', str(tmp_path / 't.json')])
+    assert "holds the records of study 'transfer', not 'digits_cfsa_variants'" in capsys.readouterr().err
+    assert (tmp_path / 't.json').read_bytes() == (bench / 'results' / 'transfer.json').read_bytes()
+
+
+@pytest.mark.parametrize('text, msg', [
+    ('{"meta": {}, "records": null}', "'records' is not a list"),
+    ('{"meta": [], "records": []}', "'meta' is not an object"),
+    ('{"meta": {}, "records": [1]}', 'record 0 is not an object'),
+    ('{"meta": {}, "records": [{"seed": 0}]}', "record 0 lacks ['method', 'split', 'variant']"),
+    ('{"meta": {}, "records": [', 'not valid JSON'),
+])
+def test_9_a_results_file_of_the_wrong_shape_is_refused_before_training(tmp_path, capsys, monkeypatch, text, msg):
+    sweep = _sweep()
+    monkeypatch.setattr(sweep, 'run_study', _no_training)
+    (tmp_path / 'r.json').write_text(text)
+    with pytest.raises(SystemExit): sweep.main(['digits_cfsa_variants', '--out', str(tmp_path / 'r.json')])
+    assert msg in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('jobs', [1, 2])
+def test_9_a_crash_keeps_the_finished_jobs(tmp_path, monkeypatch, jobs):
+    import zscmr.experiments as ex
+    real, calls = ex.run_job, []
+    def dies(study, variant, method, split, seed, device=None):
+        calls.append(1)
+        if (method, seed) == ('ridge regression (DeViSE-style)', 1): raise KeyboardInterrupt
+        return real(study, variant, method, split, seed, device)
+    monkeypatch.setattr(ex, 'run_job', dies)
+    p = tmp_path / 'r.json'
+    with pytest.raises(KeyboardInterrupt): ex.run_study(_tiny_study(), progress=False, path=p, jobs=1)
+    recs = json.loads(p.read_text())['records']
+    assert sorted((r['method'], r['seed']) for r in recs) == [('CCA', 0), ('CCA', 1), ('ridge regression (DeViSE-style)', 0)]
+    monkeypatch.setattr(ex, 'run_job', real)
+    done = ex.run_study(_tiny_study(), progress=False, path=p, jobs=jobs)
+    saved = json.loads(p.read_text())
+    assert len(saved['records']) == 4 and saved['records'] == done['records'] and 'unfinished' not in saved['meta']
+
+
+@pytest.mark.parametrize('argv, msg', [
+    (['--seeds', '-1'], '--seeds: expected ints in [0, 2**63), got -1'),
+    (['--jobs', '0'], '--jobs: expected 1 or more, got 0'),
+    (['--variants', 'nope'], "--variants: unknown ['nope']"),
+    (['--methods', 'SVM'], "--methods: unknown ['SVM']"),
+    (['--device', 'gpu0'], "--device: 'gpu0'"),
+])
+def test_9_sweep_bad_arguments_are_one_line(tmp_path, capsys, monkeypatch, argv, msg):
+    sweep = _sweep()
+    monkeypatch.setattr(sweep, 'run_study', _no_training)
+    with pytest.raises(SystemExit) as e: sweep.main(['digits_cfsa_variants', '--out', str(tmp_path / 'r.json'), *argv])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and msg in err and 'Traceback' not in err, err
