@@ -8,7 +8,7 @@ from scipy.io import savemat
 
 from zscmr.data import (CrossModalData, DataError, digits_class_embeddings, load_dadn, load_digits, load_mat,
                         load_npz, make_synthetic, save_npz, split_classes, split_dadn, split_random, split_summary,
-                        zero_shot_views)
+                        zero_shot_views, ZeroShotSplit)
 
 
 @pytest.fixture(scope='module')
@@ -199,7 +199,7 @@ def test_bad_splits_name_the_problem(digits, make, msg):
 def test_empty_view_is_an_error():
     d = small(train_img=[1, 1, 1, 1], train_txt=[1, 1, 1, 1])       # no test items at all
     with pytest.raises(DataError, match="view 'val_query' is empty|view 'query' is empty"):
-        zero_shot_views(d, split_classes(d, [1]))
+        zero_shot_views(d, ZeroShotSplit(seen=[0], unseen=[1]))
 
 
 def test_multilabel_mixed_items_are_counted_not_leaked():

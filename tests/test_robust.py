@@ -552,3 +552,37 @@ def test_9_sweep_bad_arguments_are_one_line(tmp_path, capsys, monkeypatch, argv,
     with pytest.raises(SystemExit) as e: sweep.main(['digits_cfsa_variants', '--out', str(tmp_path / 'r.json'), *argv])
     err = capsys.readouterr().err
     assert e.value.code == 2 and msg in err and 'Traceback' not in err, err
+
+
+# 10. labels and splits that would print a perfect score
+def test_10_a_repeated_unseen_class_is_refused(tmp_path, data_file, capsys):
+    rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run', None, '--unseen', '0,0')
+    assert rc == 2 and 'split: class 0 is named twice' in err, err
+    rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run', None, '--unseen', '0,1,00')
+    assert rc == 2 and 'named twice' in err, err
+
+
+@pytest.mark.parametrize('n_classes', [6, 7])
+def test_10_a_one_class_seen_side_is_refused(tmp_path, capsys, n_classes):
+    save_npz(make_synthetic(n_classes=n_classes, n_per_class=12, seed=0), tmp_path / 'd.npz')
+    rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'd.npz', '--format', 'npz', '--out', tmp_path / 'run')
+    assert rc == 2 and 'leaves 1 seen class' in err and 'seen mAP is 1 whatever the model' in err, err
+
+
+def test_10_a_dead_holders_reused_pid_does_not_lock_forever(tmp_path, data_file, capsys):
+    other = subprocess.Popen(['sleep', '60'])                          # a live process that is no zscmr run
+    try:
+        (tmp_path / 'run.lock').write_text(f'{other.pid}\n')
+        rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run')
+        assert rc == 0, err
+    finally: other.kill(); other.wait()
+    assert not (tmp_path / 'run.lock').exists()
+
+
+def test_10_a_live_lock_names_the_command_to_clear_it(tmp_path, data_file, capsys):
+    holder = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+    try:
+        (tmp_path / 'run.lock').write_text(f'{holder.pid}\n')
+        rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run')
+        assert rc == 2 and f"if it is not running, remove the lock: rm {tmp_path / 'run.lock'}" in err, err
+    finally: holder.kill(); holder.wait()

@@ -78,11 +78,14 @@ def build_model(method: str, settings: dict, seed=None, device=None):
 
 # %% ../nbs/08_cli.ipynb #7d0c5e21
 def _pid_alive(pid: int) -> bool:
+    "Whether `pid` is a live process that may be a zscmr run (a Python process: a reused PID of another program is not)."
     if os.name == 'nt': return True                      # os.kill would stop the process there; assume it lives
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
     except PermissionError: return True
-    return True
+    try: cmd = Path(f'/proc/{pid}/cmdline').read_bytes()
+    except OSError: return True                          # no /proc here: assume it lives
+    return b'python' in cmd.lower() or b'zscmr' in cmd.lower()
 
 def take_lock(lock, what) -> Path:
     "Create the lock file `lock` holding this process's PID; a live holder is an error naming its PID, a dead one's lock is taken over."
@@ -96,7 +99,7 @@ def take_lock(lock, what) -> Path:
             young = lock.exists() and time.time() - lock.stat().st_mtime < 5
             if (pid is not None and _pid_alive(pid)) or (pid is None and young):
                 raise DataError(f"{what}: another zscmr run (PID {pid if pid is not None else 'unknown'}) is writing it "
-                                f"(lock file {lock}); wait for it to finish or stop it")
+                                f"(lock file {lock}); wait for it to finish or stop it; if it is not running, remove the lock: rm {lock}")
             lock.unlink(missing_ok=True); continue              # the holder died without cleaning up
         with os.fdopen(fd, 'w') as f: f.write(f"{os.getpid()}\n")
         return lock

@@ -482,11 +482,15 @@ def _class_ids(data: CrossModalData, classes) -> list:
             out.append(int(c))
         elif str(c) in data.class_names: out.append(data.class_names.index(str(c)))
         else: raise DataError(f"split: unknown class {c!r}; known classes: {data.class_names}")
+        if out[-1] in out[:-1]: raise DataError(f"split: class {out[-1]} is named twice ({c!r}); name each class once")
     return out
 
 def _with_val(data, unseen, n_val, seed, rule):
     seen = [c for c in range(data.n_classes) if c not in set(unseen)]
     if n_val >= len(seen): raise DataError(f"split: n_val={n_val} leaves no seen class to train on ({len(seen)} seen)")
+    if len(seen) - n_val == 1:
+        raise DataError(f"split: {len(seen)} seen classes less n_val={n_val} validation classes leaves 1 seen class to train on; "
+                        "within one class, seen mAP is 1 whatever the model: lower n_val (--n-val) or make fewer classes unseen")
     val = sorted(np.random.default_rng(seed).choice(seen, size=n_val, replace=False).tolist()) if n_val else []
     return ZeroShotSplit(seen, unseen, val, rule)
 
