@@ -586,3 +586,108 @@ def test_10_a_live_lock_names_the_command_to_clear_it(tmp_path, data_file, capsy
         rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run')
         assert rc == 2 and f"if it is not running, remove the lock: rm {tmp_path / 'run.lock'}" in err, err
     finally: holder.kill(); holder.wait()
+
+
+def _mat_folder(tmp_path, labels_train, labels_test):
+    from scipy.io import savemat
+    r = np.random.default_rng(0)
+    for s, lab in (('train', labels_train), ('test', labels_test)):
+        for m, d in (('img', 5), ('txt', 3)): savemat(tmp_path / f'{s}_{m}.mat', {f'{s}_{m}': r.random((len(lab), d))})
+        savemat(tmp_path / f'{s}_img_lab.mat', {f'{s}_img_lab': np.array(lab)[:, None]})
+    np.save(tmp_path / 'E.npy', np.eye(4))
+    return tmp_path
+
+
+def test_10_mat_labels_need_an_explicit_base(tmp_path, capsys):
+    d = _mat_folder(tmp_path, [1, 2, 3, 1, 2, 3], [1, 2, 3])               # 0-based, class 0 has no items
+    with pytest.raises(DataError, match=r'say which label is the first class \(they run from 1 to 3\)'): load_mat(d, np.eye(4))
+    assert load_mat(d, np.eye(4), label_base=0).y_img.tolist() == [1, 2, 3, 1, 2, 3, 1, 2, 3]
+    assert load_mat(d, np.eye(4), label_base=1).y_img.tolist() == [0, 1, 2, 0, 1, 2, 0, 1, 2]
+    rc, err = zscmr(capsys, 'train', 'regression', '--data', d, '--format', 'mat', '--cls-emb', d / 'E.npy', '--out', tmp_path / 'run')
+    assert rc == 2 and '--label-base 0 or 1' in err, err
+
+
+def _multilabel_file(tmp_path):
+    d = make_synthetic(n_classes=8, n_per_class=20, d_img=16, d_txt=8, seed=0)
+    Y = torch.nn.functional.one_hot(d.y_img, 8).bool(); Y[::5, (d.y_img[::5] + 2) % 8] = True
+    m = CrossModalData(d.x_img, d.x_txt, Y, Y.clone(), d.cls_emb, None, d.train_img, d.train_txt, d.txt2img)
+    save_npz(m, tmp_path / 'multi.npz')
+    return tmp_path / 'multi.npz'
+
+
+@pytest.mark.parametrize('method, config', [('regression', None), ('cca', {'n_components': 2}), ('aeir', TINY_AEIR)])
+def test_10_multilabel_data_trains_every_method_that_takes_it(tmp_path, capsys, method, config):
+    rc, err = train(capsys, tmp_path, _multilabel_file(tmp_path), method, tmp_path / 'run', config)
+    assert rc == 0, err
+    assert main(['eval', '--checkpoint', str(tmp_path / 'run')]) == 0
+
+
+def test_10_multilabel_data_is_refused_by_cfsa_by_name(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(CFSA, 'fit', lambda *a, **k: pytest.fail('CFSA started training'))
+    rc, err = train(capsys, tmp_path, _multilabel_file(tmp_path), 'cfsa', tmp_path / 'run', TINY_CFSA)
+    assert rc == 2 and 'multi.npz: CFSA: multi-label data (items with several labels) is not supported' in err, err
+    monkeypatch.undo()
+    d = load_npz(_multilabel_file(tmp_path))
+    with pytest.raises(DataError, match='CFSA: multi-label data'):
+        CFSA(CFSAConfig(**TINY_CFSA, device='cpu')).fit(d, split_dadn(d), progress=False)
+
+
+def test_10_ridge_targets_of_single_labels_are_unchanged():
+    from zscmr.baselines import label_embeddings
+    E = np.random.default_rng(0).random((4, 3)).astype(np.float32)
+    y = torch.tensor([0, 3, 1]); Y = torch.nn.functional.one_hot(y, 4).bool()
+    assert np.array_equal(label_embeddings(E, y), E[[0, 3, 1]]) and np.array_equal(label_embeddings(E, Y), E[[0, 3, 1]])
+    assert np.allclose(label_embeddings(E, torch.tensor([[1, 0, 1, 0]]).bool()), (E[0] + E[2]) / 2)
+
+
+# 11. numbers checked before they reach torch
+def test_11_threads_beyond_the_cores_are_refused(tmp_path, data_file, capsys):
+    rc, err = train(capsys, tmp_path, data_file, 'regression', tmp_path / 'run', None, '--threads', 100000)
+    assert rc == 2 and f'--threads: expected 1 to {os.cpu_count()} (the cores here), got 100000' in err, err
+    assert not (tmp_path / 'run').exists()
+
+
+@pytest.mark.parametrize('value', [10**400, 10**39, 1e39])
+def test_11_weights_must_be_finite_in_float32(tmp_path, data_file, capsys, value):
+    (tmp_path / 'c.json').write_text(json.dumps(TINY_CFSA | dict(w_align=value)))
+    rc, err = zscmr(capsys, 'train', 'cfsa', '--data', data_file, '--format', 'npz', '--out', tmp_path / 'run', '--config', tmp_path / 'c.json')
+    assert rc == 2 and 'CFSAConfig.w_align: expected a number in [0, inf) that float32 holds' in err, err
+    with pytest.raises(ValueError, match='AEIRConfig.lr: expected a number in'): AEIRConfig(lr=10**400)
+
+
+@pytest.mark.parametrize('field', ['x_img', 'x_txt', 'cls_emb'])
+def test_11_zero_dimensional_features_are_refused(field):
+    d = make_synthetic(n_classes=4, n_per_class=10, seed=0)
+    arrs = dict(x_img=d.x_img, x_txt=d.x_txt, y_img=d.y_img, y_txt=d.y_txt, cls_emb=d.cls_emb, train_img=d.train_img,
+                train_txt=d.train_txt, txt2img=d.txt2img)
+    arrs[field] = arrs[field][:, :0]
+    with pytest.raises(DataError, match=rf'{field}: 0 dimensions per item; expected at least 1'): CrossModalData(**arrs)
+
+
+def test_11_map_of_float64_scores_beyond_float32_is_refused():
+    from zscmr.metrics import mean_average_precision
+    g = torch.Generator().manual_seed(0)
+    z_q, z_g = torch.randn(30, 8, generator=g, dtype=torch.float64), torch.randn(40, 8, generator=g, dtype=torch.float64)
+    y_q, y_g = torch.arange(30) % 3, torch.arange(40) % 3
+    small = mean_average_precision(z_q, z_g, y_q, y_g, normalize=None)
+    with pytest.raises(ValueError, match=r'query embeddings: values up to .*e\+300 do not fit float32'):
+        mean_average_precision(z_q * 1e300, z_g, y_q, y_g, normalize=None)
+    assert mean_average_precision(z_q * 1e30, z_g * 1e-30, y_q, y_g, normalize=None) == pytest.approx(small, abs=1e-6)
+
+
+# 12. memory
+def test_12_an_npz_that_unpacks_beyond_the_free_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    import zscmr.data as data_mod
+    d = make_synthetic(n_classes=4, n_per_class=10, seed=0)
+    arrs = {k: getattr(d, k).numpy() for k in ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img')}
+    arrs['x_img'] = np.zeros((40, 2**17), np.float32)                   # 20 MiB of zeros, a few KiB compressed
+    np.savez_compressed(tmp_path / 'bomb.npz', **arrs)
+    assert (tmp_path / 'bomb.npz').stat().st_size < 2**20
+    monkeypatch.setattr(data_mod, 'free_cpu_bytes', lambda: 2**24)
+    read, real = [], np.lib.npyio.NpzFile.__getitem__
+    monkeypatch.setattr(np.lib.npyio.NpzFile, '__getitem__', lambda self, k: read.append(k) or real(self, k))
+    with pytest.raises(MemoryError, match=r"bomb.npz: its arrays unpack to 20.0 MiB \('x_img': 20.0 MiB\) but only 16.0 MiB is free"):
+        load_npz(tmp_path / 'bomb.npz')
+    assert read == []
+    monkeypatch.setattr(data_mod, 'free_cpu_bytes', lambda: 2**30)
+    assert load_npz(tmp_path / 'bomb.npz').x_img.shape == (40, 2**17)

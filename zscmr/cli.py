@@ -15,7 +15,7 @@ from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_
                         load_digits, DIGIT_CLS_EMBS, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
 from .metrics import chance_rsum, pr_curve
 from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory, fingerprint
-from .cfsa import CFSA, CFSAConfig
+from .cfsa import CFSA, CFSAConfig, MULTILABEL_REFUSED
 from .baselines import RidgeRegression, CCA
 from .transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_digits, transfer_variants
 from .plotting import subplots, plot_pr, plot_history, use_style
@@ -29,12 +29,14 @@ __all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'MARKER', 'D
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
 
-def load_any(path, fmt: str, cls_emb=None) -> CrossModalData:
-    "Load the dataset at `path` in layout `fmt` (one of `FORMATS`); the `.mat` layout needs a class-embedding file `cls_emb`."
+def load_any(path, fmt: str, cls_emb=None, label_base=None) -> CrossModalData:
+    """Load the dataset at `path` in layout `fmt` (one of `FORMATS`); the `.mat` layout needs a class-embedding file
+    `cls_emb` and, for integer labels, `label_base` (0 or 1)."""
     if fmt not in FORMATS: raise DataError(f"--format: expected one of {list(FORMATS)}, got {fmt!r}")
     if fmt == 'mat':
         if cls_emb is None: raise DataError("--cls-emb: the .mat layout carries no class embeddings; pass a .npy, .npz or .txt file")
-    return load_dataset(dict(name=fmt, path=path) | (dict(cls_emb=cls_emb) if fmt == 'mat' else {}))
+    elif label_base is not None: raise DataError(f"--label-base: only the .mat layout takes it (--format {fmt})")
+    return load_dataset(dict(name=fmt, path=path) | (dict(cls_emb=cls_emb, label_base=label_base) if fmt == 'mat' else {}))
 
 # %% ../nbs/08_cli.ipynb #fbaac1fe
 @dataclass
@@ -247,16 +249,18 @@ def _zero_shot_split(data, unseen, n_val, seed) -> ZeroShotSplit:
     return split
 
 def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool = False, device=None, seed=None,
-              unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True, force: bool = False) -> dict:
+              unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True, force: bool = False,
+              label_base=None) -> dict:
     """Train and evaluate `method` on the features at `data_path`; write the run folder `out` (all or nothing, see
     `RunFolder`); return its `run.json` content."""
     settings = read_config(config)
     model = build_model(method, settings, seed, device)        # config errors before any data is read
     if not isinstance(n_val, int) or n_val < 0: raise ValueError(f"--n-val: expected 0 or more validation classes, got {n_val}")
-    data = load_any(data_path, fmt, cls_emb)
+    data = load_any(data_path, fmt, cls_emb, label_base)
+    if data.multilabel and method == 'cfsa': raise DataError(f"{data_path}: {MULTILABEL_REFUSED}")
     split_seed = seed if seed is not None else settings.get('seed', 0)
     run = dict(method=method, data=str(Path(data_path).resolve()), format=fmt,
-               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, class_names=list(data.class_names),
+               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, label_base=label_base, class_names=list(data.class_names),
                machine=machine(model.config.device if hasattr(model, 'config') else 'cpu'))   # the baselines run on the CPU
     if method == 'aeir':
         src = _class_list(source_classes)
@@ -334,13 +338,15 @@ def check_classes(run: dict, data: CrossModalData, where):
     if run['method'] != 'aeir' and len(set(ids)) < data.n_classes:
         raise DataError(f"{where}: the data has {data.n_classes} classes but the run's split places only {len(set(ids))}")
 
-def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
+def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None, label_base=None) -> dict:
     "Reload the run in `run_dir` (or its `model.pt`) and evaluate it on `data_path` (default: the data it was trained on)."
     run_dir, run = read_run(run_dir)
     model = load_retriever(run_dir/'model.pt')
     if model.kind != _KINDS[run['method']]:
         raise DataError(f"{run_dir/'model.pt'}: holds a {model.kind} model, but run.json says {run['method']}; the run folder is damaged")
-    data = load_any(data_path or run['data'], fmt or run['format'], cls_emb or run.get('cls_emb'))
+    fmt = fmt or run['format']
+    if label_base is None and fmt == run['format']: label_base = run.get('label_base')
+    data = load_any(data_path or run['data'], fmt, cls_emb or run.get('cls_emb'), label_base)
     if run.get('class_names') is None and getattr(model, 'class_names', None) is not None: run['class_names'] = model.class_names
     check_classes(run, data, data_path or run['data'])
     check_retrieval_memory(data)
@@ -444,14 +450,15 @@ def info() -> str:
 FORMAT_HELP = """data formats (--format):
   npz        one .npz file, as zscmr.data.save_npz writes it, holding the arrays
                x_img (n_img, d_img) and x_txt (n_txt, d_txt)  float features
-               y_img (n_img,) and y_txt (n_txt,)              class ids 0..C-1 (or (n, C) 0/1 matrices: multi-label)
+               y_img (n_img,) and y_txt (n_txt,)              class ids 0..C-1 (or (n, C) 0/1 matrices: multi-label, not for cfsa)
                cls_emb (C, d_emb)                             one embedding per class
                train_img (n_img,) and train_txt (n_txt,)      bool, True = train split, False = test split
                txt2img (n_txt,)                               index of each text's image, -1 = unpaired
              optional: class_names (C,) strings (default "0".."C-1"), meta (a JSON string)
   mat        a folder with train_img.mat, train_txt.mat, test_img.mat, test_txt.mat (one variable each, named
-             like its file; texts pair with images by row) and train_img_lab.mat, test_img_lab.mat; class
-             embeddings from --cls-emb (.npy, .npz with cls_emb, or a whitespace .txt matrix)
+             like its file; texts pair with images by row) and train_img_lab.mat, test_img_lab.mat (integer
+             labels need --label-base 0 or 1; one-hot rows do not); class embeddings from --cls-emb (.npy,
+             .npz with cls_emb, or a whitespace .txt matrix)
   dadn       a folder in DADN's text layout: {img,txt}_{train,test}_fea.txt (one row per item),
              {img,txt}_{train,test}_list.txt ('name label' lines, labels from 1), cate_fea.txt (class embeddings)
   wikipedia  the folder of the Wikipedia dataset's original feature release: raw_features.mat,
@@ -492,12 +499,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--n-val', type=int, default=2, help='seen classes held out for validation (default 2)')
     t.add_argument('--source-classes', help='aeir: comma-separated source classes (default: a seeded random half)')
     t.add_argument('--cls-emb', help='class-embedding file (.npy/.npz/.txt), needed by --format mat')
+    t.add_argument('--label-base', type=int, choices=(0, 1), help='--format mat: which integer label is the first class (0 or 1; never guessed)')
     _add_threads(t)
     e = sub.add_parser('eval', help='evaluate a trained run folder again')
     e.add_argument('--checkpoint', required=True, help='a folder written by `zscmr train`, or its model.pt')
     e.add_argument('--data', help='the data to evaluate on (default: the training data)')
     e.add_argument('--format', choices=FORMATS)
     e.add_argument('--cls-emb')
+    e.add_argument('--label-base', type=int, choices=(0, 1), help='--format mat: as for train (default: the run\'s)')
     b = sub.add_parser('bench', help='the zero-shot benchmark: every method, 5 seeds, DADN and random splits')
     b.add_argument('dataset', choices=('wikipedia', 'digits'))
     b.add_argument('--data', help='wikipedia: the folder of the original feature release')
@@ -516,6 +525,9 @@ def _check_counts(a):
     for name, lo in (('threads', 1), ('random_splits', 0), ('jobs', 1), ('n_val', 0)):
         v = getattr(a, name, None)
         if v is not None and v < lo: raise ValueError(f"--{name.replace('_', '-')}: expected {lo} or more, got {v}")
+    cores = os.cpu_count() or 1
+    if getattr(a, 'threads', None) is not None and a.threads > cores:    # torch crashes on absurd counts
+        raise ValueError(f"--threads: expected 1 to {cores} (the cores here), got {a.threads}")
     for name in ('seed', 'seeds'):
         for v in ([] if getattr(a, name, None) is None else np.atleast_1d(getattr(a, name)).tolist()):
             if not 0 <= v < 2**63: raise ValueError(f"--{name}: expected an int in [0, 2**63), got {v}")
@@ -538,11 +550,11 @@ def _run_command(a) -> None:
         print(r['report']); print(f"report, plots, config and checkpoints in {Path(a.out).resolve()}"); return
     if a.cmd == 'train':
         run = train_run(a.method, a.data, a.format, a.out, a.config, a.resume, a.device, a.seed, a.unseen, a.n_val,
-                        a.source_classes, a.cls_emb, force=a.force)
+                        a.source_classes, a.cls_emb, force=a.force, label_base=a.label_base)
         keys = TRANSFER_KEYS if a.method == 'aeir' else ZERO_SHOT_KEYS
         print(markdown_table({a.method: run['metrics']}, keys)); print(f"{run['seconds']:.1f} s; run folder: {Path(a.out).resolve()}"); return
     _, run = read_run(a.checkpoint)
-    metrics = eval_run(a.checkpoint, a.data, a.format, a.cls_emb)
+    metrics = eval_run(a.checkpoint, a.data, a.format, a.cls_emb, a.label_base)
     print(markdown_table({run.get('method', '?'): metrics}, TRANSFER_KEYS if run.get('method') == 'aeir' else ZERO_SHOT_KEYS))
 
 def main(argv=None) -> int:

@@ -40,6 +40,9 @@ def _check_inputs(z_q, z_g, y_q, y_g):
         if z.ndim != 2: raise ValueError(f"{name} embeddings: expected 2-D (items, dims), got shape {tuple(z.shape)}")
         if len(z) != len(y): raise ValueError(f"{name}: {len(z)} embeddings but {len(y)} labels")
         if not torch.isfinite(z).all(): raise ValueError(f"{name} embeddings contain NaN or Inf")
+        if z.dtype == torch.float64 and z.numel() and (top := float(z.abs().max())) > torch.finfo(torch.float32).max:
+            raise ValueError(f"{name} embeddings: values up to {top:.3g} do not fit float32 (at most 3.4e+38), which the "
+                             "metrics compute in; rescale them")
     if len(z_g) == 0: raise ValueError("gallery: empty")
     if z_q.shape[1] != z_g.shape[1]: raise ValueError(f"embeddings: query is {z_q.shape[1]}-d, gallery {z_g.shape[1]}-d")
     return z_q.float(), z_g.float(), y_q, y_g

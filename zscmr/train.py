@@ -110,6 +110,10 @@ def _inside(v, interval: str) -> bool:
     lo, hi = (2.0**63 if t.strip() == '2**63' else float(t) for t in interval[1:-1].split(','))
     return ((lo <= v) if interval[0] == '[' else (lo < v)) and ((v <= hi) if interval[-1] == ']' else (v < hi))
 
+def _fits_float32(v) -> bool:
+    try: return abs(float(v)) <= float(np.finfo(np.float32).max)
+    except OverflowError: return False                                   # an int beyond any float
+
 def check_fields(cfg, rules: dict):
     """Raise `ValueError` naming the first field of the dataclass `cfg` outside its allowed range. `rules` maps a field
     to 'int [1, inf)', 'float (0, inf)', 'float [0, 1) or None' and so on; NaN is never allowed."""
@@ -119,9 +123,10 @@ def check_fields(cfg, rules: dict):
         kind, interval = rule[:-len(' or None')].split(' ', 1) if optional else rule.split(' ', 1)
         number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
         ok = number and (kind == 'float' or isinstance(v, (int, np.integer))) and _inside(v, interval)
+        if ok and kind == 'float': ok = _fits_float32(v)                   # torch computes in float32: 1e39 would be inf there
         if not ok:
             want = ('a positive int' if kind == 'int' and interval == '[1, inf)' else
-                    f"an int in {interval}" if kind == 'int' else f"a number in {interval}")
+                    f"an int in {interval}" if kind == 'int' else f"a number in {interval} that float32 holds (|x| <= 3.4e38)")
             raise ValueError(f"{type(cfg).__name__}.{name}: expected {want}{' or None' if optional else ''}, got {v!r}")
 
 def config_from_dict(cls, d: dict):
