@@ -151,8 +151,9 @@ def test_3_divergence_check_in_the_loop(tmp_path):
 
 
 def test_3_one_unseen_class_is_refused(tmp_path, capsys):
-    save_npz(make_synthetic(n_classes=2, n_per_class=20, seed=0), tmp_path / 'two.npz')
-    rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'two.npz', '--format', 'npz', '--out', tmp_path / 'run', '--n-val', 0)
+    save_npz(make_synthetic(n_classes=4, n_per_class=20, seed=0), tmp_path / 'four.npz')
+    rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'four.npz', '--format', 'npz', '--out', tmp_path / 'run',
+                    '--n-val', 0, '--unseen', 0)
     assert rc == 2 and 'only 1 unseen class [0]' in err and 'at least 2 unseen classes' in err, err
 
 
@@ -187,7 +188,7 @@ def test_4_aeir_batch_size_zero(tmp_path, data_file, capsys):
 
 
 def test_4_one_column_class_embeddings_for_regression(tmp_path, capsys):
-    save_npz(make_synthetic(n_classes=6, n_per_class=20, d_emb=1, seed=0), tmp_path / 'one.npz')
+    save_npz(make_synthetic(n_classes=8, n_per_class=20, d_emb=1, seed=0), tmp_path / 'one.npz')
     rc, err = zscmr(capsys, 'train', 'regression', '--data', tmp_path / 'one.npz', '--format', 'npz', '--out', tmp_path / 'run')
     assert rc == 0, err
     assert main(['eval', '--checkpoint', str(tmp_path / 'run' / 'model.pt')]) == 0      # a model.pt names its folder
@@ -691,3 +692,39 @@ def test_12_an_npz_that_unpacks_beyond_the_free_memory_is_refused_before_reading
     assert read == []
     monkeypatch.setattr(data_mod, 'free_cpu_bytes', lambda: 2**30)
     assert load_npz(tmp_path / 'bomb.npz').x_img.shape == (40, 2**17)
+
+
+def test_12_evaluation_of_120k_items_is_not_refused_for_a_product_it_never_allocates(monkeypatch):
+    from zscmr.cli import check_retrieval_memory, evaluation_bytes
+    d = make_synthetic(n_classes=10, n_per_class=12000, d_img=4, d_txt=4, seed=0)
+    monkeypatch.setattr(train_mod, 'free_memory', lambda device: 2**30)
+    check_retrieval_memory(d)                                          # the old 16 × queries × gallery said 40 GiB
+    assert evaluation_bytes(d) < 2**29
+
+
+MEASURE = """
+import os, sys, threading, time, gc, json, torch
+torch.set_num_threads(int(sys.argv[2]))
+from zscmr.data import make_synthetic, split_dadn
+from zscmr.baselines import RidgeRegression
+from zscmr.cli import evaluation_bytes
+def rss(): return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+d = make_synthetic(n_classes=10, n_per_class=int(sys.argv[1]), d_img=64, d_txt=32, seed=0)
+s = split_dadn(d, n_val=2); m = RidgeRegression(1.0).fit(d, s)
+gc.collect(); base = rss(); peak = [base]; stop = []
+def watch():
+    while not stop: peak[0] = max(peak[0], rss()); time.sleep(0.001)
+t = threading.Thread(target=watch); t.start(); m.evaluate(d, s); stop.append(1); t.join()
+print(json.dumps([peak[0] - base, evaluation_bytes(d)]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists('/proc/self/statm'), reason='measures memory through /proc (Linux)')
+@pytest.mark.parametrize('n_per_class, threads', [(500, 1), (2000, 2)])
+def test_12_the_evaluation_estimate_is_within_2x_of_the_measured_peak(n_per_class, threads):
+    r = subprocess.run([sys.executable, '-c', MEASURE, str(n_per_class), str(threads)], capture_output=True, text=True,
+                       env=os.environ | dict(OMP_NUM_THREADS=str(threads)), timeout=300)
+    assert r.returncode == 0, r.stderr
+    measured, estimate = json.loads(r.stdout.strip().splitlines()[-1])
+    assert measured / 2 <= estimate <= measured * 2, (measured / 2**20, estimate / 2**20)

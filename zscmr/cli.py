@@ -13,7 +13,7 @@ import torch
 
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, DIGIT_CLS_EMBS, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
-from .metrics import chance_rsum, pr_curve
+from .metrics import chance_rsum, pr_curve, retrieval_bytes
 from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory, fingerprint
 from .cfsa import CFSA, CFSAConfig, MULTILABEL_REFUSED
 from .baselines import RidgeRegression, CCA
@@ -23,8 +23,8 @@ from .plotting import subplots, plot_pr, plot_history, use_style
 # %% auto #0
 __all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'MARKER', 'DEMO_SLANT', 'FORMAT_HELP', 'load_any',
            'RidgeSettings', 'CCASettings', 'read_config', 'build_model', 'take_lock', 'read_identity', 'RunFolder',
-           'check_retrieval_memory', 'data_fingerprint', 'train_run', 'markdown_table', 'write_table', 'read_run',
-           'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info', 'main']
+           'check_retrieval_memory', 'evaluation_bytes', 'data_fingerprint', 'train_run', 'markdown_table',
+           'write_table', 'read_run', 'check_classes', 'eval_run', 'plot_pr_curves', 'demo', 'info', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
@@ -168,8 +168,9 @@ class RunFolder:
         if diff:
             s, n = _flat(saved), _flat(json.loads(json.dumps(self.identity)))
             both = '; '.join(f"{k}: {_short(s[k])} there, {_short(n[k])} now" for k in diff)
+            fix = f"to start over, remove it: rm -r {folder}" if folder == self.work else "or replace it with --force (without --resume)"
             raise DataError(f"--resume: {folder} was made by another run (differs in {diff}); {both}; "
-                            "resume with the same method, data, split and settings, or replace it with --force (without --resume)")
+                            f"resume with the same method, data, split and settings, {fix}")
 
     def _prepare(self):
         if self.old.exists():                                    # a swap was cut short: put the old run back first
@@ -226,10 +227,17 @@ def _elapsed_in(state_dir) -> float:
     return total
 
 def check_retrieval_memory(data: CrossModalData, what: str = 'evaluation'):
-    "Refuse before scoring when the query × gallery similarity matrices would not fit in the free CPU memory."
+    """Refuse before scoring when evaluation would not fit in the free CPU memory, by `retrieval_bytes` (a model of the
+    measured peak; scoring is chunked, so it grows with the items, not with queries × gallery)."""
     n_test = max(int((~data.train_img).sum()), int((~data.train_txt).sum()))
-    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), n_test)
-    check_memory(16 * n_test * n_train, 'cpu', f"{what}: {n_test} queries × {n_train} gallery items")
+    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), 1)
+    check_memory(evaluation_bytes(data), 'cpu', f"{what}: {n_test} queries × {n_train} gallery items")
+
+def evaluation_bytes(data: CrossModalData) -> int:
+    "The estimated peak memory of evaluating a model on `data`: its largest view (GZSL: every test item against every train item)."
+    n_test = max(int((~data.train_img).sum()), int((~data.train_txt).sum()))
+    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), 1)
+    return retrieval_bytes(n_test, n_train, data.n_img + data.n_txt, data.cls_emb.shape[1], None if data.multilabel else data.n_classes)
 
 # %% ../nbs/08_cli.ipynb #db8b6b45
 def _settings_of(model) -> dict:

@@ -126,7 +126,7 @@ def check_fields(cfg, rules: dict):
         if ok and kind == 'float': ok = _fits_float32(v)                   # torch computes in float32: 1e39 would be inf there
         if not ok:
             want = ('a positive int' if kind == 'int' and interval == '[1, inf)' else
-                    f"an int in {interval}" if kind == 'int' else f"a number in {interval} that float32 holds (|x| <= 3.4e38)")
+                    f"an int in {interval}" if kind == 'int' else f"a number in {interval} that float32 holds (abs(x) <= 3.4e38)")
             raise ValueError(f"{type(cfg).__name__}.{name}: expected {want}{' or None' if optional else ''}, got {v!r}")
 
 def config_from_dict(cls, d: dict):
