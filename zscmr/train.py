@@ -123,11 +123,13 @@ def check_fields(cfg, rules: dict):
         kind, interval = rule[:-len(' or None')].split(' ', 1) if optional else rule.split(' ', 1)
         number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
         ok = number and (kind == 'float' or isinstance(v, (int, np.integer))) and _inside(v, interval)
-        if ok and kind == 'float': ok = _fits_float32(v)                   # torch computes in float32: 1e39 would be inf there
         if not ok:
             want = ('a positive int' if kind == 'int' and interval == '[1, inf)' else
-                    f"an int in {interval}" if kind == 'int' else f"a number in {interval} that float32 holds (abs(x) <= 3.4e38)")
+                    f"an int in {interval}" if kind == 'int' else f"a number in {interval}")
             raise ValueError(f"{type(cfg).__name__}.{name}: expected {want}{' or None' if optional else ''}, got {v!r}")
+        if kind == 'float' and not _fits_float32(v):                   # torch computes in float32: 1e39 would be inf there
+            got = f"{v:.3g}" if isinstance(v, (float, np.floating)) else f"an int of {len(str(abs(int(v))))} digits"
+            raise ValueError(f"{type(cfg).__name__}.{name}: {got} does not fit float32 (abs(x) <= 3.4e38), which training computes in")
 
 def config_from_dict(cls, d: dict):
     "Build the config dataclass `cls` from `d`, rejecting unknown keys and values of the wrong type by name."
