@@ -728,3 +728,37 @@ def test_12_the_evaluation_estimate_is_within_2x_of_the_measured_peak(n_per_clas
     assert r.returncode == 0, r.stderr
     measured, estimate = json.loads(r.stdout.strip().splitlines()[-1])
     assert measured / 2 <= estimate <= measured * 2, (measured / 2**20, estimate / 2**20)
+
+
+MEASURE_TRAINING = """
+import os, sys, threading, time, gc, json, torch
+torch.set_num_threads(1)
+import zscmr.cfsa as C, zscmr.transfer as T
+from zscmr.data import make_synthetic, split_dadn
+def rss(): return int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+est = []
+for mod in (C, T):
+    real = mod.check_memory
+    mod.check_memory = lambda n, dev, what, real=real: (est.append(n), real(n, dev, what))[1]
+which, d_img, d_txt, h = sys.argv[1], *map(int, sys.argv[2:5])
+d = make_synthetic(n_classes=10, n_per_class=200, d_img=d_img, d_txt=d_txt, seed=0)
+gc.collect(); base = rss(); peak = [base]; stop = []
+def watch():
+    while not stop: peak[0] = max(peak[0], rss()); time.sleep(0.005)
+t = threading.Thread(target=watch); t.start()
+if which == 'cfsa': C.CFSA(C.CFSAConfig(epochs=2, d_hidden=h, device='cpu', refit=False)).fit(d, split_dadn(d, n_val=2), progress=False)
+else: T.AEIR(T.AEIRConfig(epochs=2, source_epochs=1, warmup_epochs=1, d_hidden=h, device='cpu')).fit(T.class_disjoint(d, [0, 1, 2, 3, 4]), progress=False)
+stop.append(1); t.join()
+print(json.dumps([peak[0] - base, max(est)]))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists('/proc/self/statm'), reason='measures memory through /proc (Linux)')
+@pytest.mark.parametrize('args', [('cfsa', 256, 128, 256), ('cfsa', 2048, 1024, 512), ('aeir', 256, 128, 256), ('aeir', 2048, 1024, 512)])
+def test_12_the_training_estimate_is_within_2x_of_the_measured_peak(args):
+    r = subprocess.run([sys.executable, '-c', MEASURE_TRAINING, *map(str, args)], capture_output=True, text=True,
+                       env=os.environ | dict(OMP_NUM_THREADS='1'), timeout=300)
+    assert r.returncode == 0, r.stderr
+    measured, estimate = json.loads(r.stdout.strip().splitlines()[-1])
+    assert measured / 2 <= estimate <= measured * 2, (measured / 2**20, estimate / 2**20)

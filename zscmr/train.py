@@ -11,11 +11,12 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DIVERGENCE_FACTOR', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint',
-           'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict', 'model_checkpoint',
-           'open_checkpoint', 'feature_stats', 'standardise', 'check_finite', 'TrainingDiverged', 'check_divergence',
-           'fingerprint', 'free_memory', 'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state',
-           'set_rng_state', 'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses', 'ScaleLR', 'EMA']
+__all__ = ['DIVERGENCE_FACTOR', 'TORCH_WORKSPACE', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions',
+           'save_checkpoint', 'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict',
+           'model_checkpoint', 'open_checkpoint', 'feature_stats', 'standardise', 'check_finite', 'TrainingDiverged',
+           'check_divergence', 'fingerprint', 'free_memory', 'check_memory', 'training_bytes', 'optimizer_step',
+           'make_adam', 'rng_state', 'set_rng_state', 'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses',
+           'ScaleLR', 'EMA']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -215,9 +216,12 @@ def check_memory(nbytes: float, device, what: str):
         raise MemoryError(f"{what}: needs about {nbytes / 2**30:.1f} GiB but only {free / 2**30:.1f} GiB is free on "
                           f"{torch.device(device).type}; use smaller features, d_hidden or batch_size")
 
+TORCH_WORKSPACE = 80 * 2**20   # measured: a fresh process's first training run takes about this much beyond its tensors
+
 def training_bytes(n_params: int, n_values: int = 0) -> int:
-    "Memory of a training run in float32: weights, gradients, two Adam moments and the best epoch's copy, plus `n_values` data values."
-    return 4 * (5 * int(n_params) + int(n_values))
+    """Memory of a training run in float32: weights, gradients, two Adam moments and the best epoch's copy, plus `n_values`
+    data values, plus torch's own working memory (`TORCH_WORKSPACE`)."""
+    return 4 * (5 * int(n_params) + int(n_values)) + TORCH_WORKSPACE
 
 # %% ../nbs/01a_train.ipynb #b0827234
 def optimizer_step(opt: torch.optim.Optimizer, loss: torch.Tensor, clip: float | None = None):
