@@ -383,10 +383,10 @@ def test_sigkill_during_a_state_save_then_resume_gives_the_uninterrupted_run(tmp
 # 8. stored work that nothing destroys: a run folder records what made it
 def test_8_resume_refuses_a_finished_run_of_another_method(tmp_path, data_file, capsys):
     out = tmp_path / 'run'
-    assert train(capsys, tmp_path, data_file, 'cfsa', out, TINY_CFSA)[0] == 0
+    assert train(capsys, tmp_path, data_file, 'cca', out, {'n_components': 2})[0] == 0
     before = (out / 'run.json').read_text()
     rc, err = train(capsys, tmp_path, data_file, 'regression', out, None, '--resume')
-    assert rc == 2 and 'was made by another run' in err and "'method'" in err and 'cfsa' in err, err
+    assert rc == 2 and 'was made by another run' in err and 'method: cca there, regression now' in err, err
     assert (out / 'run.json').read_text() == before
 
 
