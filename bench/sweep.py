@@ -4,14 +4,30 @@ bench/results/NAME.json (one schema for every study: `meta` and one flat record 
 Usage: python bench/sweep.py NAME [--seeds 0 1 2] [--variants V ...] [--methods M ...] [--jobs 2] [--device cpu|cuda]
                              [--wikipedia DIR] [--out FILE]
        python bench/sweep.py --list
-A record replaces an earlier one of the same variant, method, split and seed on the same CPU model and device.
+A record replaces an earlier one of the same variant, method, split and seed on the same CPU model and device. Each
+record is merged into the file as soon as its job finishes (a crash or Ctrl-C keeps what finished); a file of another
+study, or of the wrong shape, is refused before any training.
 """
 import argparse, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from studies import STUDIES, wikipedia_needed                # noqa: E402  (the studies live beside this script)
-from zscmr.experiments import check_results_file, run_study, save_results
+from zscmr.experiments import check_results_file, run_study
+from zscmr.train import pick_device
+
+
+def check_arguments(a, study):
+    "Every argument checked before training: a `ValueError` naming the first bad one."
+    for name, given, known in (('variants', a.variants, study.variants), ('methods', a.methods, study.methods)):
+        unknown = [g for g in given or [] if g not in known]
+        if unknown: raise ValueError(f"--{name}: unknown {unknown}; known: {list(known)}")
+    bad = [s for s in a.seeds or [] if not 0 <= s < 2**63]
+    if bad: raise ValueError(f"--seeds: expected ints in [0, 2**63), got {bad[0]}")
+    if a.jobs < 1: raise ValueError(f"--jobs: expected 1 or more, got {a.jobs}")
+    if a.device is not None:
+        try: pick_device(a.device)
+        except (RuntimeError, ValueError) as e: raise ValueError(f"--device: {a.device!r}: {str(e).splitlines()[0]}") from None
 
 
 def main(argv=None):
@@ -32,11 +48,12 @@ def main(argv=None):
     if a.name not in STUDIES: ap.error(f'unknown study {a.name!r}; known: {list(STUDIES)}')
     if wikipedia_needed(a.name) and not a.wikipedia: ap.error(f'{a.name}: needs --wikipedia DIR')
     out = Path(a.out or Path(__file__).parent/'results'/f'{a.name}.json')
-    try: check_results_file(out)                              # refused now, not after hours of training
-    except ValueError as e: ap.error(f'{e} (--out FILE)')
     study = STUDIES[a.name](a.wikipedia)
-    results = run_study(study, a.seeds, a.variants, a.methods, jobs=a.jobs, device=a.device)
-    out = save_results(results, out)
+    try:                                                      # refused now, not after hours of training
+        check_arguments(a, study)
+        check_results_file(out, study)
+    except ValueError as e: ap.error(f'{e}' + (' (--out FILE)' if str(out) in str(e) else ''))
+    results = run_study(study, a.seeds, a.variants, a.methods, jobs=a.jobs, device=a.device, path=out)
     print(f'{len(results["records"])} runs in {results["meta"]["wall_seconds"]:.0f} s → {out}')
     return 0
 

@@ -8,7 +8,7 @@ from scipy.io import savemat
 
 from zscmr.data import (CrossModalData, DataError, digits_class_embeddings, load_dadn, load_digits, load_mat,
                         load_npz, make_synthetic, save_npz, split_classes, split_dadn, split_random, split_summary,
-                        zero_shot_views)
+                        zero_shot_views, ZeroShotSplit)
 
 
 @pytest.fixture(scope='module')
@@ -74,7 +74,7 @@ def write_mat(d: Path, n_tr=6, n_te=3, onehot=False):
 
 def test_mat_loader_one_based_and_onehot(tmp_path):
     y = write_mat(tmp_path)
-    d = load_mat(tmp_path, cls_emb=np.eye(3))
+    d = load_mat(tmp_path, cls_emb=np.eye(3), label_base=1)
     assert d.y_img.tolist() == list(np.r_[y['train'], y['test']] - 1)
     assert d.train_img.sum() == 6 and d.meta['label_base'] == 1
     assert torch.equal(d.txt2img, torch.arange(9))
@@ -85,19 +85,19 @@ def test_mat_loader_one_based_and_onehot(tmp_path):
 def test_mat_loader_errors(tmp_path):
     write_mat(tmp_path)
     with pytest.raises(DataError, match='class embeddings are required'):
-        load_mat(tmp_path, cls_emb=None)
+        load_mat(tmp_path, cls_emb=None, label_base=1)
     savemat(tmp_path / 'test_txt.mat', {'wrong_name': np.ones((3, 4))})
     with pytest.raises(DataError, match=r"test_txt.mat: no variable 'test_txt' \(found \['wrong_name'\]\)"):
-        load_mat(tmp_path, cls_emb=np.eye(3))
+        load_mat(tmp_path, cls_emb=np.eye(3), label_base=1)
     savemat(tmp_path / 'test_txt.mat', {'test_txt': np.ones((2, 4))})
     with pytest.raises(DataError, match='test_txt.mat: 2 rows but test_img_lab.mat has 3 labels'):
-        load_mat(tmp_path, cls_emb=np.eye(3))
+        load_mat(tmp_path, cls_emb=np.eye(3), label_base=1)
     (tmp_path / 'train_img.mat').write_bytes(b'garbage' * 10)
     with pytest.raises(DataError, match='train_img.mat: not a readable MATLAB file'):
-        load_mat(tmp_path, cls_emb=np.eye(3))
+        load_mat(tmp_path, cls_emb=np.eye(3), label_base=1)
     (tmp_path / 'train_img.mat').unlink()
     with pytest.raises(FileNotFoundError, match='train_img.mat: no such file'):
-        load_mat(tmp_path, cls_emb=np.eye(3))
+        load_mat(tmp_path, cls_emb=np.eye(3), label_base=1)
 
 
 def write_dadn(d: Path):
@@ -199,7 +199,7 @@ def test_bad_splits_name_the_problem(digits, make, msg):
 def test_empty_view_is_an_error():
     d = small(train_img=[1, 1, 1, 1], train_txt=[1, 1, 1, 1])       # no test items at all
     with pytest.raises(DataError, match="view 'val_query' is empty|view 'query' is empty"):
-        zero_shot_views(d, split_classes(d, [1]))
+        zero_shot_views(d, ZeroShotSplit(seen=[0], unseen=[1]))
 
 
 def test_multilabel_mixed_items_are_counted_not_leaked():

@@ -15,7 +15,7 @@ from .metrics import evaluate_retrieval, zero_shot_report
 from .train import save_checkpoint, load_checkpoint, feature_stats, standardise, pick_device
 
 # %% auto #0
-__all__ = ['RidgeRegression', 'CCA', 'compare', 'summary_table']
+__all__ = ['label_embeddings', 'RidgeRegression', 'CCA', 'compare', 'summary_table']
 
 # %% ../nbs/05_baselines.ipynb #b13da777
 class _Standardiser:
@@ -84,6 +84,11 @@ class _Baseline:
         return m
 
 # %% ../nbs/05_baselines.ipynb #5a46f576
+def label_embeddings(E: np.ndarray, y: torch.Tensor) -> np.ndarray:
+    "Each item's class embedding: a row of `E`; for a multi-label item (a 0/1 row of `y`), the mean of its labels' rows."
+    y = y.numpy()
+    return E[y] if y.ndim == 1 else (y.astype(E.dtype) @ E) / np.maximum(y.sum(1, keepdims=True), 1)
+
 class RidgeRegression(_Baseline):
     "Ridge regression of each modality onto the class embeddings (DeViSE-style, linear)."
     param, grid, kind = 'alpha', (0.1, 1.0, 10.0, 100.0, 1000.0), 'ridgeregression'
@@ -97,7 +102,7 @@ class RidgeRegression(_Baseline):
         from sklearn.linear_model import Ridge
         self.norm = _Standardiser().fit(train)
         E = train.cls_emb.numpy()
-        models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), E[getattr(train, f'y_{m}').numpy()])
+        models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), label_embeddings(E, getattr(train, f'y_{m}')))
                        for m in ('img', 'txt')}
         # predict(x) = x · coefᵀ + intercept, kept as plain arrays so a checkpoint needs no scikit-learn object
         coef = {m: np.atleast_2d(r.coef_) for m, r in models.items()}      # one target column: scikit-learn drops an axis

@@ -20,7 +20,7 @@ from .train import (pick_device, save_checkpoint, config_from_dict, model_checkp
                          training_bytes)
 
 # %% auto #0
-__all__ = ['CFSA_LOSSES', 'CFSAConfig', 'CFSA', 'MLPRegression']
+__all__ = ['CFSA_LOSSES', 'MULTILABEL_REFUSED', 'CFSAConfig', 'CFSA', 'MLPRegression']
 
 # %% ../nbs/04_cfsa.ipynb #add1a189
 _CFSA_RULES = dict(d_hidden='int [0, inf)', d_noise='int [1, inf) or None', epochs='int [1, inf)', batch_size='int [1, inf)',
@@ -154,10 +154,14 @@ def _cfsa_epoch(self: CFSA, x_img, x_txt, y, E, classes, progress: float, g: tor
 CFSA._epoch = _cfsa_epoch
 
 # %% ../nbs/04_cfsa.ipynb #eef6b0b0
+MULTILABEL_REFUSED = ("CFSA: multi-label data (items with several labels) is not supported: its synthesiser and losses take "
+                      "one class per item; ridge regression, CCA and AEIR take it, or keep one label per item")
+
 def _cfsa_train(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int, val: tuple | None, bar,
          state_path=None, resume: bool = False, split_sig: dict | None = None) -> tuple:
     "Train fresh networks; return (best epoch, best validation mAP or None, history). `split_sig` joins the state's signature."
     cfg, dev = self.config, self.device
+    if train.multilabel: raise DataError(MULTILABEL_REFUSED)
     pairs = train.txt2img >= 0
     if not pairs.any(): raise DataError("CFSA: the training view has no paired image-text items")
     d_img, d_txt, d_emb, h = train.x_img.shape[1], train.x_txt.shape[1], E.shape[1], cfg.d_hidden
@@ -167,6 +171,8 @@ def _cfsa_train(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int,
     check_memory(training_bytes(enc + (gen if cfg.synthesis else 0), 2 * int(pairs.sum()) * (d_img + d_txt) + batch), dev, 'CFSA training')
     signature = {k: v for k, v in dataclasses.asdict(cfg).items() if k != 'device'} | dict(n_pairs=int(pairs.sum()), epochs=epochs)
     signature |= dict(data=fingerprint(train.x_img, train.x_txt, train.y_txt, train.txt2img, E)) | (split_sig or {})
+    if val is not None:                                                 # the validation items choose the epoch: the same ones
+        signature['val_data'] = fingerprint(*(getattr(v, k) for v in val for k in ('x_img', 'x_txt', 'y_img', 'y_txt')))
     if self.callbacks or self.losses:                                   # a state resumes only with the same hooks
         signature |= dict(callbacks=[type(c).__name__ for c in self.callbacks],
                           losses={k: getattr(f, '__qualname__', repr(f)) for k, f in self.losses.items()})

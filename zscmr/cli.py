@@ -13,29 +13,32 @@ import torch
 
 from .data import (CrossModalData, DataError, ZeroShotSplit, load_dataset, load_npz, load_mat, load_dadn, load_wikipedia,
                         load_digits, DIGIT_CLS_EMBS, make_synthetic, save_npz, split_dadn, split_classes, zero_shot_views, _class_ids)
-from .metrics import chance_rsum, pr_curve
-from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory
-from .cfsa import CFSA, CFSAConfig
+from .metrics import chance_rsum, pr_curve, retrieval_bytes
+from .train import pick_device, config_from_dict, machine, versions, load_checkpoint, check_memory, fingerprint
+from .cfsa import CFSA, CFSAConfig, MULTILABEL_REFUSED
 from .baselines import RidgeRegression, CCA
 from .transfer import AEIR, AEIRConfig, class_disjoint, shifted_images, slant_digits, transfer_variants
 from .plotting import subplots, plot_pr, plot_history, use_style
 
 # %% auto #0
-__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'DEMO_SLANT', 'FORMAT_HELP', 'DEBUG_HELP', 'load_any',
-           'RidgeSettings', 'CCASettings', 'read_config', 'config_fields', 'config_help', 'build_model', 'take_lock',
-           'RunFolder', 'check_retrieval_memory', 'train_run', 'markdown_table', 'write_table', 'read_run',
-           'check_classes', 'check_feature_dims', 'eval_run', 'plot_pr_curves', 'check_demo_out', 'demo', 'info',
-           'features_command', 'busy_note', 'scenario_line', 'error_line', 'main']
+__all__ = ['FORMATS', 'ZERO_SHOT_KEYS', 'TRANSFER_KEYS', 'METHODS', 'MARKER', 'DEMO_SLANT', 'FORMAT_HELP', 'DEBUG_HELP',
+           'load_any', 'RidgeSettings', 'CCASettings', 'read_config', 'config_fields', 'config_help', 'build_model',
+           'take_lock', 'read_identity', 'RunFolder', 'check_retrieval_memory', 'evaluation_bytes', 'data_fingerprint',
+           'train_run', 'markdown_table', 'write_table', 'read_run', 'check_classes', 'check_feature_dims', 'eval_run',
+           'plot_pr_curves', 'check_demo_out', 'demo', 'info', 'features_command', 'busy_note', 'scenario_line',
+           'error_line', 'main']
 
 # %% ../nbs/08_cli.ipynb #ba709734
 FORMATS = ('npz', 'mat', 'dadn', 'wikipedia')
 
-def load_any(path, fmt: str, cls_emb=None) -> CrossModalData:
-    "Load the dataset at `path` in layout `fmt` (one of `FORMATS`); the `.mat` layout needs a class-embedding file `cls_emb`."
+def load_any(path, fmt: str, cls_emb=None, label_base=None) -> CrossModalData:
+    """Load the dataset at `path` in layout `fmt` (one of `FORMATS`); the `.mat` layout needs a class-embedding file
+    `cls_emb` and, for integer labels, `label_base` (0 or 1)."""
     if fmt not in FORMATS: raise DataError(f"--format: expected one of {list(FORMATS)}, got {fmt!r}")
     if fmt == 'mat':
         if cls_emb is None: raise DataError("--cls-emb: the .mat layout carries no class embeddings; pass a .npy, .npz or .txt file")
-    return load_dataset(dict(name=fmt, path=path) | (dict(cls_emb=cls_emb) if fmt == 'mat' else {}))
+    elif label_base is not None: raise DataError(f"--label-base: only the .mat layout takes it (--format {fmt})")
+    return load_dataset(dict(name=fmt, path=path) | (dict(cls_emb=cls_emb, label_base=label_base) if fmt == 'mat' else {}))
 
 # %% ../nbs/08_cli.ipynb #fbaac1fe
 @dataclass
@@ -121,11 +124,14 @@ def build_model(method: str, settings: dict, seed=None, device=None):
 
 # %% ../nbs/08_cli.ipynb #7d0c5e21
 def _pid_alive(pid: int) -> bool:
+    "Whether `pid` is a live process that may be a zscmr run (a Python process: a reused PID of another program is not)."
     if os.name == 'nt': return True                      # os.kill would stop the process there; assume it lives
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
     except PermissionError: return True
-    return True
+    try: cmd = Path(f'/proc/{pid}/cmdline').read_bytes()
+    except OSError: return True                          # no /proc here: assume it lives
+    return b'python' in cmd.lower() or b'zscmr' in cmd.lower()
 
 def take_lock(lock, what) -> Path:
     "Create the lock file `lock` holding this process's PID; a live holder is an error naming its PID, a dead one's lock is taken over."
@@ -139,27 +145,76 @@ def take_lock(lock, what) -> Path:
             young = lock.exists() and time.time() - lock.stat().st_mtime < 5
             if (pid is not None and _pid_alive(pid)) or (pid is None and young):
                 raise DataError(f"{what}: another zscmr run (PID {pid if pid is not None else 'unknown'}) is writing it "
-                                f"(lock file {lock}); wait for it to finish or stop it")
+                                f"(lock file {lock}); wait for it to finish or stop it; if it is not running, remove the lock: rm {lock}")
             lock.unlink(missing_ok=True); continue              # the holder died without cleaning up
         with os.fdopen(fd, 'w') as f: f.write(f"{os.getpid()}\n")
         return lock
     raise DataError(f"{lock}: could not take the lock")
 
+MARKER = 'zscmr-run.json'   # in every run folder: what made the run (method, data fingerprint, split, config)
+
+def _holds(folder: Path, path) -> bool:
+    "Whether `path` is `folder` or lies inside it."
+    p, f = Path(path).resolve(), folder.resolve()
+    return p == f or f in p.parents
+
+def _flat(d: dict) -> dict:
+    "One level of nesting spelled out: {'split': {'val': [1]}} → {'split.val': [1]}."
+    return {f'{k}.{j}' if isinstance(v, dict) else k: w for k, v in d.items() for j, w in (v.items() if isinstance(v, dict) else [(None, v)])}
+
+def _differences(saved: dict, now: dict) -> list:
+    "The keys of a run's identity that differ between `saved` and `now` (keys `saved` lacks are not compared)."
+    saved, now = _flat(saved), _flat(now)
+    return [k for k in now if k in saved and saved[k] != now[k]]
+
+def read_identity(folder) -> dict | None:
+    "What made the run in `folder`: its marker file, or for a folder written before markers, what its `run.json` records."
+    folder = Path(folder)
+    for f, pick in ((folder/MARKER, lambda d: d), (folder/'run.json', lambda d: {k: d[k] for k in ('method', 'split', 'scenario') if k in d})):
+        try: d = json.loads(f.read_text())
+        except (OSError, ValueError): continue
+        if isinstance(d, dict) and d.get('method') in METHODS: return pick(d)
+    return None
+
 class RunFolder:
     """All or nothing: lock `out`, work in the sibling folder `out`.partial, and swap it in for `out` on `commit()`.
-    A finished run is replaced only with `force` (or continued with `resume`); a failed run leaves `out` as it was."""
-    def __init__(self, out, resume: bool = False, force: bool = False):
-        self.out, self.resume, self.force = Path(out), resume, force
+    A finished run is replaced only with `force` (or continued with `resume`, when `identity`, what makes this run, is the
+    one its marker file records); `force` replaces only a run folder, and never one holding a path of `keep` or the
+    current folder; a failed run leaves `out` as it was."""
+    def __init__(self, out, resume: bool = False, force: bool = False, identity: dict | None = None, keep=()):
+        out = Path(out) if Path(out).name not in ('', '..') else Path(os.path.abspath(out))     # '.' has no name to add .partial to
+        self.out, self.resume, self.force, self.identity, self.keep = out, resume, force, identity, [k for k in keep if k]
         self.work, self.old = self.out.with_name(self.out.name + '.partial'), self.out.with_name(self.out.name + '.old')
         self.lock = self.out.with_name(self.out.name + '.lock')
 
     def __enter__(self) -> Path:
+        self._check_out()
         self.made = [p for p in reversed(self.out.parents) if not p.exists()]
         self.out.parent.mkdir(parents=True, exist_ok=True)
         take_lock(self.lock, f"--out {self.out}")
+        self.copied = False
         try: self._prepare()
-        except BaseException: self._release(); raise
+        except BaseException:
+            if self.copied: shutil.rmtree(self.work, ignore_errors=True)   # a copy cut short (a full disk) is no run
+            self._release(); raise
         return self.work
+
+    def _check_out(self):
+        "Refuse an `out` that is, or holds, the current folder or an input."
+        if _holds(self.out, Path.cwd()): raise DataError(f"--out {self.out}: is or holds the current folder; choose another --out")
+        for k in self.keep:
+            if _holds(self.out, k): raise DataError(f"--out {self.out}: holds the input {k}; choose another --out")
+
+    def _check_same_run(self, folder):
+        saved = read_identity(folder)
+        if self.identity is None or saved is None: return
+        diff = _differences(saved, json.loads(json.dumps(self.identity)))
+        if diff:
+            s, n = _flat(saved), _flat(json.loads(json.dumps(self.identity)))
+            both = '; '.join(f"{k}: {_short(s[k])} there, {_short(n[k])} now" for k in diff)
+            fix = f"to start over, remove it: rm -r {folder}" if folder == self.work else "or replace it with --force (without --resume)"
+            raise DataError(f"--resume: {folder} was made by another run (differs in {diff}); {both}; "
+                            f"resume with the same method, data, split and settings, {fix}")
 
     def _prepare(self):
         if self.old.exists():                                    # a swap was cut short: put the old run back first
@@ -167,14 +222,20 @@ class RunFolder:
             else: shutil.rmtree(self.old)
         if self.out.exists() and not self.out.is_dir(): raise DataError(f"--out {self.out}: exists and is not a folder")
         full = self.out.is_dir() and any(self.out.iterdir())
+        if full and read_identity(self.out) is None:
+            raise DataError(f"--out {self.out}: holds files but is not a zscmr run folder (no {MARKER}); --force replaces only "
+                            "a run folder: choose another --out, or empty it yourself")
         if full and not (self.force or self.resume):
-            what = (f"a finished {_method_of(self.out)} run" if (self.out/'run.json').exists() else "files that are not a zscmr run")
-            raise DataError(f"--out {self.out}: holds {what}; pass --force to replace it, or --resume to continue the same run")
-        self.copied = False
+            raise DataError(f"--out {self.out}: holds a finished {_method_of(self.out)} run; pass --force to replace it, "
+                            "or --resume to continue the same run")
+        if self.resume:
+            for f in (self.out, self.work):
+                if f.is_dir(): self._check_same_run(f)
         if self.work.exists() and not self.resume: shutil.rmtree(self.work)      # a killed run's leftovers
-        if self.resume and not self.work.exists() and full: shutil.copytree(self.out, self.work); self.copied = True
+        if self.resume and not self.work.exists() and full: self.copied = True; shutil.copytree(self.out, self.work)
         self.work.mkdir(exist_ok=True)
         for f in self.work.rglob('*.tmp'): f.unlink()            # left by a kill during a save
+        if self.identity is not None: (self.work/MARKER).write_text(json.dumps(self.identity, indent=1))
 
     def commit(self):
         "Swap the finished work folder in for `out` (the previous run, if any, is deleted only after the swap)."
@@ -194,6 +255,8 @@ class RunFolder:
                 shutil.rmtree(self.work)                         # nothing worth resuming from
         finally: self._release()
 
+def _short(v) -> str: return s if len(s := str(v)) <= 40 else s[:37] + '...'
+
 def _method_of(folder) -> str:
     try: return json.loads((Path(folder)/'run.json').read_text()).get('method', '?')
     except (OSError, ValueError, AttributeError): return '?'
@@ -208,15 +271,27 @@ def _elapsed_in(state_dir) -> float:
     return total
 
 def check_retrieval_memory(data: CrossModalData, what: str = 'evaluation'):
-    "Refuse before scoring when the query × gallery similarity matrices would not fit in the free CPU memory."
+    """Refuse before scoring when evaluation would not fit in the free CPU memory, by `retrieval_bytes` (a model of the
+    measured peak; scoring is chunked, so it grows with the items, not with queries × gallery)."""
     n_test = max(int((~data.train_img).sum()), int((~data.train_txt).sum()))
-    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), n_test)
-    check_memory(16 * n_test * n_train, 'cpu', f"{what}: {n_test} queries × {n_train} gallery items")
+    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), 1)
+    check_memory(evaluation_bytes(data), 'cpu', f"{what}: {n_test} queries × {n_train} gallery items")
+
+def evaluation_bytes(data: CrossModalData) -> int:
+    "The estimated peak memory of evaluating a model on `data`: its largest view (GZSL: every test item against every train item)."
+    n_test = max(int((~data.train_img).sum()), int((~data.train_txt).sum()))
+    n_train = max(int(data.train_img.sum()), int(data.train_txt.sum()), 1)
+    return retrieval_bytes(n_test, n_train, data.n_img + data.n_txt, data.cls_emb.shape[1], None if data.multilabel else data.n_classes)
 
 # %% ../nbs/08_cli.ipynb #db8b6b45
 def _settings_of(model) -> dict:
     if hasattr(model, 'config'): return dataclasses.asdict(model.config)
     return {model.param: getattr(model, model.param)}
+
+def data_fingerprint(data: CrossModalData) -> str:
+    "A hash of every array of `data` and its class names: a resumed run must see exactly the data it started on."
+    return fingerprint(*(getattr(data, k) for k in ('x_img', 'x_txt', 'y_img', 'y_txt', 'cls_emb', 'train_img', 'train_txt', 'txt2img')),
+                       np.array(list(data.class_names), dtype=str))
 
 def _zero_shot_split(data, unseen, n_val, seed) -> ZeroShotSplit:
     split = (split_dadn(data, n_val, seed) if unseen is None else split_classes(data, _class_list(unseen), n_val, seed))
@@ -238,21 +313,26 @@ def _transfer_scenario(data, data_path, fmt, source_classes, seed) -> tuple:
                     n_target_train=td.target_train.n_img, n_target_test=int((td.target_test.txt2img >= 0).sum()))
 
 def train_run(method: str, data_path, fmt: str, out, config=None, resume: bool = False, device=None, seed=None,
-              unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True, force: bool = False) -> dict:
+              unseen=None, n_val: int = 2, source_classes=None, cls_emb=None, progress: bool = True, force: bool = False,
+              label_base=None) -> dict:
     """Train and evaluate `method` on the features at `data_path`; write the run folder `out` (all or nothing, see
     `RunFolder`); return its `run.json` content."""
     settings = read_config(config)
     model = build_model(method, settings, seed, device)        # config errors before any data is read
     if not isinstance(n_val, int) or n_val < 0: raise ValueError(f"--n-val: expected 0 or more validation classes, got {n_val}")
-    data = load_any(data_path, fmt, cls_emb)
+    data = load_any(data_path, fmt, cls_emb, label_base)
+    if data.multilabel and method == 'cfsa': raise DataError(f"{data_path}: {MULTILABEL_REFUSED}")
     split_seed = seed if seed is not None else settings.get('seed', 0)
     run = dict(method=method, data=str(Path(data_path).resolve()), format=fmt,
-               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, class_names=list(data.class_names),
+               cls_emb=str(Path(cls_emb).resolve()) if cls_emb else None, label_base=label_base, class_names=list(data.class_names),
                machine=machine(model.config.device if hasattr(model, 'config') else 'cpu'))   # the baselines run on the CPU
     if method == 'aeir': td, scenario = _transfer_scenario(data, data_path, fmt, source_classes, split_seed)
     else: split = _zero_shot_split(data, unseen, n_val, split_seed)
     check_retrieval_memory(data)
-    folder = RunFolder(out, resume, force)
+    identity = dict(method=method, data=data_fingerprint(data),
+                    split=td.classes if method == 'aeir' else {k: v for k, v in dataclasses.asdict(split).items() if k != 'rule'},
+                    config={k: v for k, v in _settings_of(model).items() if k != 'device'})
+    folder = RunFolder(out, resume, force, identity, keep=(data_path, cls_emb))
     with folder as work:
         t0, before = time.perf_counter(), _elapsed_in(work/'state') if resume else 0.0
         if method == 'aeir':
@@ -328,13 +408,15 @@ def check_feature_dims(model, data: CrossModalData, where):
         if d is not None and x.shape[1] != d:
             raise DataError(f"{where}: its {what} features are {tuple(x.shape)} (items × dims), but the model takes {d}-d {what} features")
 
-def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None) -> dict:
+def eval_run(run_dir, data_path=None, fmt=None, cls_emb=None, label_base=None) -> dict:
     "Reload the run in `run_dir` (or its `model.pt`) and evaluate it on `data_path` (default: the data it was trained on)."
     run_dir, run = read_run(run_dir)
     model = load_retriever(run_dir/'model.pt')
     if model.kind != _KINDS[run['method']]:
         raise DataError(f"{run_dir/'model.pt'}: holds a {model.kind} model, but run.json says {run['method']}; the run folder is damaged")
-    data = load_any(data_path or run['data'], fmt or run['format'], cls_emb or run.get('cls_emb'))
+    fmt = fmt or run['format']
+    if label_base is None and fmt == run['format']: label_base = run.get('label_base')
+    data = load_any(data_path or run['data'], fmt, cls_emb or run.get('cls_emb'), label_base)
     if run.get('class_names') is None and getattr(model, 'class_names', None) is not None: run['class_names'] = model.class_names
     check_classes(run, data, data_path or run['data'])
     check_feature_dims(model, data, data_path or run['data'])
@@ -487,7 +569,7 @@ def features_command(a) -> str:
 FORMAT_HELP = """data formats (--format):
   npz        one .npz file, as zscmr.data.save_npz writes it, holding the arrays
                x_img (n_img, d_img) and x_txt (n_txt, d_txt)  float features
-               y_img (n_img,) and y_txt (n_txt,)              class ids 0..C-1 (or (n, C) 0/1 matrices: multi-label)
+               y_img (n_img,) and y_txt (n_txt,)              class ids 0..C-1 (or (n, C) 0/1 matrices: multi-label, not for cfsa)
                cls_emb (C, d_emb)                             one embedding per class
                train_img (n_img,) and train_txt (n_txt,)      bool, True = train split, False = test split
                txt2img (n_txt,)                               index of each text's image, -1 = unpaired
@@ -497,8 +579,9 @@ FORMAT_HELP = """data formats (--format):
                                                               pairs to the target domain (without them it holds
                                                               out a random half of the classes as the target)
   mat        a folder with train_img.mat, train_txt.mat, test_img.mat, test_txt.mat (one variable each, named
-             like its file; texts pair with images by row) and train_img_lab.mat, test_img_lab.mat; class
-             embeddings from --cls-emb (.npy, .npz with cls_emb, or a whitespace .txt matrix)
+             like its file; texts pair with images by row) and train_img_lab.mat, test_img_lab.mat (integer
+             labels need --label-base 0 or 1; one-hot rows do not); class embeddings from --cls-emb (.npy,
+             .npz with cls_emb, or a whitespace .txt matrix)
   dadn       a folder in DADN's text layout: {img,txt}_{train,test}_fea.txt (one row per item),
              {img,txt}_{train,test}_list.txt ('name label' lines, labels from 1), cate_fea.txt (class embeddings)
   wikipedia  the folder of the Wikipedia dataset's original feature release: raw_features.mat,
@@ -554,6 +637,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--n-val', type=int, default=2, help='seen classes held out for validation (default 2)')
     t.add_argument('--source-classes', help='aeir: comma-separated source classes (default: a seeded random half)')
     t.add_argument('--cls-emb', help='class-embedding file (.npy/.npz/.txt), needed by --format mat')
+    t.add_argument('--label-base', type=int, choices=(0, 1), help='--format mat: which integer label is the first class (0 or 1; never guessed)')
     _add_threads(t); _add_debug(t)
     p.train_parser = t                                   # `main` checks --data, --format and --out unless --print-config
     e = sub.add_parser('eval', help='evaluate a trained run folder again', epilog=DEBUG_HELP)
@@ -561,6 +645,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--data', help='the data to evaluate on (default: the training data)')
     e.add_argument('--format', choices=FORMATS)
     e.add_argument('--cls-emb'); _add_debug(e)
+    e.add_argument('--label-base', type=int, choices=(0, 1), help='--format mat: as for train (default: the run\'s)')
     b = sub.add_parser('bench', help='the zero-shot benchmark: every method, 5 seeds, DADN and random splits',
                        epilog=textwrap.fill(WIKIPEDIA_SOURCE, 110) + '\n\n' + DEBUG_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument('dataset', choices=('wikipedia', 'digits'))
@@ -582,6 +667,9 @@ def _check_counts(a):
     for name, lo in (('threads', 1), ('random_splits', 0), ('jobs', 1), ('n_val', 0)):
         v = getattr(a, name, None)
         if v is not None and v < lo: raise ValueError(f"--{name.replace('_', '-')}: expected {lo} or more, got {v}")
+    cores = os.cpu_count() or 1
+    if getattr(a, 'threads', None) is not None and a.threads > cores:    # torch crashes on absurd counts
+        raise ValueError(f"--threads: expected 1 to {cores} (the cores here), got {a.threads}")
     for name in ('seed', 'seeds'):
         for v in ([] if getattr(a, name, None) is None else np.atleast_1d(getattr(a, name)).tolist()):
             if not 0 <= v < 2**63: raise ValueError(f"--{name}: expected an int in [0, 2**63), got {v}")
@@ -629,12 +717,12 @@ def _run_command(a) -> None:
     if a.cmd == 'train':
         if a.print_config: print(config_help(a.method)); return
         run = train_run(a.method, a.data, a.format, a.out, a.config, a.resume, a.device, a.seed, a.unseen, a.n_val,
-                        a.source_classes, a.cls_emb, force=a.force)
+                        a.source_classes, a.cls_emb, force=a.force, label_base=a.label_base)
         keys = TRANSFER_KEYS if a.method == 'aeir' else ZERO_SHOT_KEYS
         if a.method == 'aeir': print(scenario_line(run))
         print(markdown_table({a.method: run['metrics']}, keys)); print(f"{run['seconds']:.1f} s; run folder: {Path(a.out).resolve()}"); return
     _, run = read_run(a.checkpoint)
-    metrics = eval_run(a.checkpoint, a.data, a.format, a.cls_emb)
+    metrics = eval_run(a.checkpoint, a.data, a.format, a.cls_emb, a.label_base)
     print(markdown_table({run.get('method', '?'): metrics}, TRANSFER_KEYS if run.get('method') == 'aeir' else ZERO_SHOT_KEYS))
 
 _HINTS = (("can't start new thread", "the system would not start another thread (too many threads or processes are running): "

@@ -15,11 +15,11 @@ from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 
 # %% auto #0
 __all__ = ['DOMAINS', 'WIKIPEDIA_SOURCE', 'DIGIT_CLS_EMBS', 'DATASETS', 'DataError', 'check_features', 'check_labels',
-           'CrossModalData', 'save_npz', 'load_npz', 'domain_mask', 'read_domains', 'load_cls_emb', 'load_mat',
-           'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits', 'digit_attributes',
-           'embed_class_names', 'make_synthetic', 'make_dial_world', 'dataset_spec', 'load_dataset', 'ZeroShotSplit',
-           'split_dadn', 'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary',
-           'all_seen_view', 'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
+           'CrossModalData', 'save_npz', 'free_cpu_bytes', 'check_npz_size', 'load_npz', 'domain_mask', 'read_domains',
+           'load_cls_emb', 'load_mat', 'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits',
+           'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'dataset_spec', 'load_dataset',
+           'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views',
+           'split_summary', 'all_seen_view', 'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -36,6 +36,7 @@ def check_features(x, name: str) -> torch.Tensor:
     "Return `x` as a float32 (n, d) tensor; raise `DataError` naming `name` on bad shape, dtype, NaN or Inf."
     t = _as_tensor(x, name)
     if t.ndim != 2: raise DataError(f"{name}: expected a 2-D (items, dims) matrix, got shape {tuple(t.shape)}")
+    if t.shape[1] == 0: raise DataError(f"{name}: 0 dimensions per item; expected at least 1")
     if t.dtype == torch.bool or t.is_complex():
         raise DataError(f"{name}: expected numeric features, got dtype {t.dtype}")
     t = t.float()
@@ -176,12 +177,33 @@ def save_npz(data: CrossModalData, path, domains=None) -> Path:
     _atomic_write(Path(path), lambda f: np.savez_compressed(f, **arrs))
     return Path(path)
 
+def free_cpu_bytes() -> int | None:
+    "Bytes of memory the kernel says are available (MemAvailable), or None where unknown."
+    try: return next(int(l.split()[1]) * 1024 for l in open('/proc/meminfo') if l.startswith('MemAvailable:'))
+    except (OSError, StopIteration, ValueError): return None
+
+def _size(n: int) -> str: return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+
+def check_npz_size(path, z, keys):
+    """Refuse, before reading, members `keys` of the open .npz `z` whose unpacked size (in the zip directory) exceeds the
+    free memory: a small compressed file can unpack to gigabytes."""
+    sizes = {k: z.zip.getinfo(f'{k}.npy').file_size for k in keys}
+    total, free = sum(sizes.values()), free_cpu_bytes()
+    if free is not None and total > free:
+        big = max(sizes, key=sizes.get)
+        raise MemoryError(f"{path}: its arrays unpack to {_size(total)} ({big!r}: {_size(sizes[big])}) but only {_size(free)} "
+                          f"is free; the file is {_size(Path(path).stat().st_size)} compressed")
+
 def load_npz(path) -> CrossModalData:
     "Load a dataset saved by `save_npz` (only the arrays it uses are read; other members of the archive are skipped)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
     try:
-        with np.load(path, allow_pickle=False) as z: arrs = {k: z[k] for k in _FIELDS + ('class_names', 'meta') if k in z.files}
+        with np.load(path, allow_pickle=False) as z:
+            keys = [k for k in _FIELDS + ('class_names', 'meta') if k in z.files]
+            check_npz_size(path, z, keys)
+            arrs = {k: z[k] for k in keys}
+    except (DataError, MemoryError): raise
     except Exception as e: raise DataError(f"{path}: not a readable .npz archive ({e})") from None
     missing = [k for k in _FIELDS if k not in arrs]
     if missing: raise DataError(f"{path}: missing arrays {missing} (`zscmr train --help` lists what a .npz holds)")
@@ -234,12 +256,17 @@ def _read_mat_var(path: Path, var: str):
         raise DataError(f"{path}: no variable '{var}' (found {found})")
     return np.asarray(m[var])
 
-def _to_class_ids(y: np.ndarray, label_base=None):
-    "Integer labels shifted to 0-based (base inferred as 1 when the smallest label is 1), or a 0/1 matrix as is."
+def _to_class_ids(y: np.ndarray, label_base=None, where: str = 'labels'):
+    """Integer labels shifted to 0-based by `label_base` (0 or 1, given: a guess from the smallest label would shift 0-based
+    labels whose class 0 has no items), or a 0/1 matrix as is."""
     y = np.asarray(y)
     if y.ndim == 2 and min(y.shape) == 1: y = y.reshape(-1)
     if y.ndim == 2: return y, None
-    if label_base is None: label_base = 1 if y.size and y.min() == 1 else 0
+    if label_base is None:
+        span = f"they run from {y.min()} to {y.max()}" if y.size else "there are none"
+        raise DataError(f"{where}: say which label is the first class ({span}): label_base=0 for 0-based labels, "
+                        "1 for 1-based (MATLAB's habit); on the command line --label-base 0 or 1")
+    if label_base not in (0, 1): raise DataError(f"label_base: expected 0 or 1, got {label_base!r}")
     return y.astype(np.int64) - label_base, label_base
 
 def load_cls_emb(src) -> np.ndarray:
@@ -256,7 +283,8 @@ def load_cls_emb(src) -> np.ndarray:
 
 # %% ../nbs/00_data.ipynb #f1419509
 def load_mat(path, cls_emb, class_names=None, label_base=None) -> CrossModalData:
-    "Load the six-file `.mat` layout from the folder `path`; texts pair with images by row."
+    """Load the six-file `.mat` layout from the folder `path`; texts pair with images by row. Integer labels need
+    `label_base` (0 or 1: which label is the first class); one-hot or multi-hot label matrices do not."""
     path = Path(path)
     if not path.is_dir(): raise FileNotFoundError(f"{path}: no such folder")
     x = {k: _read_mat_var(path/f'{k}.mat', k) for k in ('train_img', 'train_txt', 'test_img', 'test_txt')}
@@ -268,7 +296,7 @@ def load_mat(path, cls_emb, class_names=None, label_base=None) -> CrossModalData
         a, b = x[f'train_{m}'], x[f'test_{m}']
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
             raise DataError(f"{path/f'test_{m}.mat'}: {b.shape[1:]} features per row but train_{m}.mat has {a.shape[1:]}")
-    y, base = _to_class_ids(np.concatenate([lab['train'], lab['test']]), label_base)
+    y, base = _to_class_ids(np.concatenate([lab['train'], lab['test']]), label_base, f"{path/'train_img_lab.mat'}, test_img_lab.mat")
     n_tr, n = len(x['train_img']), len(y)
     train = np.arange(n) < n_tr
     return CrossModalData(np.concatenate([x['train_img'], x['test_img']]).astype(np.float32),
@@ -517,11 +545,15 @@ def _class_ids(data: CrossModalData, classes) -> list:
             out.append(int(c))
         elif str(c) in data.class_names: out.append(data.class_names.index(str(c)))
         else: raise DataError(f"split: unknown class {c!r}; known classes: {data.class_names}")
+        if out[-1] in out[:-1]: raise DataError(f"split: class {out[-1]} is named twice ({c!r}); name each class once")
     return out
 
 def _with_val(data, unseen, n_val, seed, rule):
     seen = [c for c in range(data.n_classes) if c not in set(unseen)]
     if n_val >= len(seen): raise DataError(f"split: n_val={n_val} leaves no seen class to train on ({len(seen)} seen)")
+    if len(seen) - n_val == 1:
+        raise DataError(f"split: {len(seen)} seen classes less n_val={n_val} validation classes leaves 1 seen class to train on; "
+                        "within one class, seen mAP is 1 whatever the model: lower n_val (--n-val) or make fewer classes unseen")
     val = sorted(np.random.default_rng(seed).choice(seen, size=n_val, replace=False).tolist()) if n_val else []
     return ZeroShotSplit(seen, unseen, val, rule)
 

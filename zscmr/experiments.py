@@ -20,7 +20,7 @@ from .metrics import evaluate_retrieval
 __all__ = ['SELECT_ON', 'TASKS', 'SCENARIOS', 'RUN_SEED', 'RECORD_KEY', 'Variant', 'Study', 'methods_for', 'build_model',
            'check_splits', 'check_settings', 'transfer_scenario', 'split_label', 'fit_selecting_on_test',
            'run_zero_shot', 'run_transfer', 'with_run_seed', 'run_job', 'run_study', 'run_meta', 'check_results_file',
-           'save_results', 'summarise_records', 'paired_differences']
+           'merge_results', 'save_results', 'summarise_records', 'paired_differences']
 
 # %% ../nbs/07a_experiments.ipynb #300310ce
 SELECT_ON = ('validation', 'test')
@@ -228,25 +228,37 @@ def _pick(given, known, what):
     return given
 
 def run_study(study: Study, seeds=None, variants=None, methods=None, jobs: int = 1, device: str | None = None,
-              progress: bool = True) -> dict:
-    "Run the study (or the given seeds, variants and methods of it); return `dict(meta=..., records=[...])`."
+              progress: bool = True, path=None) -> dict:
+    """Run the study (or the given seeds, variants and methods of it); return `dict(meta=..., records=[...])`. With `path`,
+    merge each record into that results file as soon as its job finishes (atomically: a crash keeps what finished); the
+    file is checked before any job starts."""
     global _STUDY, _DEVICE
     from tqdm.auto import tqdm
     variants, methods = _pick(variants, study.variants, 'variants'), _pick(methods, study.methods, 'methods')
     seeds = list(study.seeds if seeds is None else seeds)
+    if not isinstance(jobs, int) or jobs < 1: raise ValueError(f"jobs: expected 1 or more, got {jobs}")
+    saved = check_results_file(path, study) if path is not None else None
     work = [(v, m, s, seed) for seed in seeds for s in study.splits for v in variants for m in methods
             if not study.variants[v].methods or m in study.variants[v].methods]
-    t0, records = time.perf_counter(), []
+    t0, done = time.perf_counter(), {}
+    def results(**more):
+        return dict(meta=run_meta(study, jobs, device, time.perf_counter() - t0) | more, records=[done[i] for i in sorted(done)])
+    def finished(i, r):
+        done[i] = r; bar.update(1)
+        if path is not None and len(done) < len(work): save_results(results(unfinished=f'{len(done)} of {len(work)} jobs'), path, saved)
     with tqdm(total=len(work), desc=study.name, disable=not progress) as bar:
         if jobs == 1:
-            for w in work: records.append(run_job(study, *w, device=device)); bar.update(1)
+            for i, w in enumerate(work): finished(i, run_job(study, *w, device=device))
         else:
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures import ProcessPoolExecutor, as_completed
             _STUDY, _DEVICE = study, device
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context('fork')) as ex:
-                for r in ex.map(_work, work): records.append(r); bar.update(1)
-    return dict(meta=run_meta(study, jobs, device, time.perf_counter() - t0), records=records)
+                futures = {ex.submit(_work, w): i for i, w in enumerate(work)}
+                for f in as_completed(futures): finished(futures[f], f.result())
+    out = results()
+    if path is not None: save_results(out, path, saved)
+    return out
 
 def run_meta(study: Study, jobs: int, device, seconds: float) -> dict:
     "What a results file records about its run."
@@ -257,30 +269,54 @@ def run_meta(study: Study, jobs: int, device, seconds: float) -> dict:
 # %% ../nbs/07a_experiments.ipynb #6d6939e2
 RECORD_KEY = ('variant', 'method', 'split', 'seed', 'cpu', 'device')
 
-def check_results_file(path) -> dict | None:
-    "The saved results at `path` (None if there is no file); a `ValueError` if the file is not one the runner wrote."
+def _schema_error(saved) -> str | None:
+    "What is wrong with the shape of a results file's content (None: nothing)."
+    if not isinstance(saved, dict) or not {'meta', 'records'} <= set(saved):
+        return "is not a results file of the experiment runner (it has no 'meta' and 'records')"
+    if not isinstance(saved['meta'], dict): return "is damaged: its 'meta' is not an object"
+    if not isinstance(saved['records'], list): return "is damaged: its 'records' is not a list"
+    for i, r in enumerate(saved['records']):
+        if not isinstance(r, dict): return f"is damaged: record {i} is not an object"
+        if missing := sorted({'variant', 'method', 'split', 'seed'} - set(r)): return f"is damaged: record {i} lacks {missing}"
+    return None
+
+def _study_name(meta: dict):
+    s = meta.get('study')
+    return s.get('name') if isinstance(s, dict) else s
+
+def check_results_file(path, study: Study | str | None = None) -> dict | None:
+    """The saved results at `path` (None if there is no file); a `ValueError` if the file is not one the runner wrote, has
+    the wrong shape, or (given `study`, a `Study` or its name) holds the records of another study."""
     path = Path(path)
     if not path.exists(): return None
-    saved = json.loads(path.read_text())
-    if not {'meta', 'records'} <= set(saved):
-        raise ValueError(f"{path} is not a results file of the experiment runner (it has no 'meta' and 'records'); "
-                         "move it away or write to another path")
+    try: saved = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid JSON ({e}); move it away or write to another path") from None
+    if (err := _schema_error(saved)) is not None: raise ValueError(f"{path} {err}; move it away or write to another path")
+    name, theirs = getattr(study, 'name', study), _study_name(saved['meta'])
+    if name is not None and theirs is not None and theirs != name:
+        raise ValueError(f"{path}: holds the records of study {theirs!r}, not {name!r}; write to another path")
     return saved
 
 def _invocations(meta: dict) -> list:
     "The commands a results file holds records of: the earlier ones, then the one `meta` describes."
     return meta.get('earlier', []) + [{k: meta[k] for k in ('command', 'date', 'machine', 'wall_seconds') if k in meta}]
 
-def save_results(results: dict, path) -> Path:
-    "Write `results` to `path`, keeping the earlier records that no new record replaces (and the commands that made them)."
-    path, records, meta = Path(path), results['records'], results['meta']
-    saved = check_results_file(path)
+def merge_results(saved: dict | None, results: dict) -> dict:
+    "`results` with the records of `saved` (a results file's content, or None) that no new record replaces, and the commands that made them."
+    records, meta = results['records'], results['meta']
     if saved is not None:
         new = {tuple(r[k] for k in RECORD_KEY) for r in records}
         kept = [r for r in saved['records'] if tuple(r.get(k) for k in RECORD_KEY) not in new]
         records = kept + records
         if kept: meta = meta | dict(earlier=_invocations(saved['meta']))
-    _atomic_write_text(path, json.dumps(dict(meta=meta, records=records), indent=1))
+    return dict(meta=meta, records=records)
+
+def save_results(results: dict, path, saved: dict | None = None) -> Path:
+    """Write `results` to `path` atomically, keeping the earlier records that no new record replaces (those of `saved`, if
+    given: the file as it was before this run; else the file now)."""
+    path = Path(path)
+    if saved is None: saved = check_results_file(path, _study_name(results['meta']))
+    _atomic_write_text(path, json.dumps(merge_results(saved, results), indent=1))
     return path
 
 # %% ../nbs/07a_experiments.ipynb #54fedce7

@@ -8,9 +8,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['relevance', 'zscore', 'normalize_embeddings', 'relevant_ranks', 'average_precisions', 'mean_average_precision',
-           'precision_at_k', 'pr_curve', 'paired_ranks', 'recall_at_k', 'chance_rsum', 'evaluate_retrieval',
-           'zero_shot_report']
+__all__ = ['relevance', 'zscore', 'normalize_embeddings', 'retrieval_bytes', 'relevant_ranks', 'average_precisions',
+           'mean_average_precision', 'precision_at_k', 'pr_curve', 'paired_ranks', 'recall_at_k', 'chance_rsum',
+           'evaluate_retrieval', 'zero_shot_report']
 
 # %% ../nbs/01_metrics.ipynb #d86566e1
 def relevance(y_q: torch.Tensor, y_g: torch.Tensor) -> torch.Tensor:
@@ -40,6 +40,9 @@ def _check_inputs(z_q, z_g, y_q, y_g):
         if z.ndim != 2: raise ValueError(f"{name} embeddings: expected 2-D (items, dims), got shape {tuple(z.shape)}")
         if len(z) != len(y): raise ValueError(f"{name}: {len(z)} embeddings but {len(y)} labels")
         if not torch.isfinite(z).all(): raise ValueError(f"{name} embeddings contain NaN or Inf")
+        if z.dtype == torch.float64 and z.numel() and (top := float(z.abs().max())) > torch.finfo(torch.float32).max:
+            raise ValueError(f"{name} embeddings: values up to {top:.3g} do not fit float32 (at most 3.4e+38), which the "
+                             "metrics compute in; rescale them")
     if len(z_g) == 0: raise ValueError("gallery: empty")
     if z_q.shape[1] != z_g.shape[1]: raise ValueError(f"embeddings: query is {z_q.shape[1]}-d, gallery {z_g.shape[1]}-d")
     return z_q.float(), z_g.float(), y_q, y_g
@@ -47,6 +50,18 @@ def _check_inputs(z_q, z_g, y_q, y_g):
 def _chunk_rows(n_gallery: int, budget_mb: float) -> int:
     "Query rows per chunk so that the few (rows, gallery) float buffers fit in `budget_mb`."
     return max(1, int(budget_mb * 2**20 // (16 * max(n_gallery, 1))))
+
+def retrieval_bytes(n_query: int, n_gallery: int, n_items: int, d_emb: int, n_classes: int | None = None,
+                    budget_mb: float = 32, threads: int | None = None) -> int:
+    """Peak memory of scoring `n_query` queries against `n_gallery` items (of `n_items` embedded in all, `d_emb`-d), as
+    measured: the chunks in flight (one, or 2 per thread on CPU; a single-label chunk holds at most one class's queries,
+    `n_classes` given), each about 4 float buffers of rows × gallery, plus about 1 KiB per embedded item."""
+    threads = torch.get_num_threads() if threads is None else threads
+    step = _chunk_rows(n_gallery, budget_mb)
+    rows = min(step, -(-n_query // n_classes)) if n_classes else min(step, n_query)
+    chunks = (-(-n_query // max(rows, 1))) if rows else 0
+    in_flight = min(chunks, 1 if threads < 2 else 2 * threads)
+    return int(in_flight * 16 * rows * n_gallery + n_items * (1024 + 16 * d_emb) + 4 * 2**20)
 
 def _sort_rows(x: torch.Tensor) -> torch.Tensor:
     "Row-wise ascending sort of values; NumPy's vectorised sort on CPU (several times faster than an argsort), torch on GPU."

@@ -11,11 +11,12 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DIVERGENCE_FACTOR', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions', 'save_checkpoint',
-           'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict', 'model_checkpoint',
-           'open_checkpoint', 'feature_stats', 'standardise', 'check_finite', 'TrainingDiverged', 'check_divergence',
-           'fingerprint', 'free_memory', 'check_memory', 'training_bytes', 'optimizer_step', 'make_adam', 'rng_state',
-           'set_rng_state', 'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses', 'ScaleLR', 'EMA']
+__all__ = ['DIVERGENCE_FACTOR', 'TORCH_WORKSPACE', 'seed_everything', 'pick_device', 'cpu_model', 'machine', 'versions',
+           'save_checkpoint', 'clean_stale_tmp', 'load_checkpoint', 'check_fields', 'config_from_dict',
+           'model_checkpoint', 'open_checkpoint', 'feature_stats', 'standardise', 'check_finite', 'TrainingDiverged',
+           'check_divergence', 'fingerprint', 'free_memory', 'check_memory', 'training_bytes', 'optimizer_step',
+           'make_adam', 'rng_state', 'set_rng_state', 'TrainingInterrupted', 'TrainLoop', 'Callback', 'check_losses',
+           'ScaleLR', 'EMA']
 
 # %% ../nbs/01a_train.ipynb #a73bd84d
 def seed_everything(seed: int) -> torch.Generator:
@@ -110,6 +111,10 @@ def _inside(v, interval: str) -> bool:
     lo, hi = (2.0**63 if t.strip() == '2**63' else float(t) for t in interval[1:-1].split(','))
     return ((lo <= v) if interval[0] == '[' else (lo < v)) and ((v <= hi) if interval[-1] == ']' else (v < hi))
 
+def _fits_float32(v) -> bool:
+    try: return abs(float(v)) <= float(np.finfo(np.float32).max)
+    except OverflowError: return False                                   # an int beyond any float
+
 def check_fields(cfg, rules: dict):
     """Raise `ValueError` naming the first field of the dataclass `cfg` outside its allowed range. `rules` maps a field
     to 'int [1, inf)', 'float (0, inf)', 'float [0, 1) or None' and so on; NaN is never allowed."""
@@ -123,6 +128,9 @@ def check_fields(cfg, rules: dict):
             want = ('a positive int' if kind == 'int' and interval == '[1, inf)' else
                     f"an int in {interval}" if kind == 'int' else f"a number in {interval}")
             raise ValueError(f"{type(cfg).__name__}.{name}: expected {want}{' or None' if optional else ''}, got {v!r}")
+        if kind == 'float' and not _fits_float32(v):                   # torch computes in float32: 1e39 would be inf there
+            got = f"{v:.3g}" if isinstance(v, (float, np.floating)) else f"an int of {len(str(abs(int(v))))} digits"
+            raise ValueError(f"{type(cfg).__name__}.{name}: {got} does not fit float32 (abs(x) <= 3.4e38), which training computes in")
 
 def config_from_dict(cls, d: dict):
     "Build the config dataclass `cls` from `d`, rejecting unknown keys and values of the wrong type by name."
@@ -208,9 +216,12 @@ def check_memory(nbytes: float, device, what: str):
         raise MemoryError(f"{what}: needs about {nbytes / 2**30:.1f} GiB but only {free / 2**30:.1f} GiB is free on "
                           f"{torch.device(device).type}; use smaller features, d_hidden or batch_size")
 
+TORCH_WORKSPACE = 80 * 2**20   # measured: a fresh process's first training run takes about this much beyond its tensors
+
 def training_bytes(n_params: int, n_values: int = 0) -> int:
-    "Memory of a training run in float32: weights, gradients, two Adam moments and the best epoch's copy, plus `n_values` data values."
-    return 4 * (5 * int(n_params) + int(n_values))
+    """Memory of a training run in float32: weights, gradients, two Adam moments and the best epoch's copy, plus `n_values`
+    data values, plus torch's own working memory (`TORCH_WORKSPACE`)."""
+    return 4 * (5 * int(n_params) + int(n_values)) + TORCH_WORKSPACE
 
 # %% ../nbs/01a_train.ipynb #b0827234
 def optimizer_step(opt: torch.optim.Optimizer, loss: torch.Tensor, clip: float | None = None):
