@@ -16,7 +16,7 @@ TINY_AEIR = dict(epochs=4, source_epochs=2, d_joint=16, d_hidden=32, batch_size=
 
 def old_report(folder):
     folder.mkdir()
-    for name in ('report.md', 'config.json', 'pr_curves.png'): (folder / name).write_text(f'earlier {name}')
+    for name in ('report.md', 'config.json', 'pr_curves.png'): (folder / name).write_text(f'zscmr demo: earlier {name}')
     return {p.name: p.read_text() for p in folder.iterdir()}
 
 
@@ -127,12 +127,12 @@ def test_train_still_needs_data_format_and_out(capsys):
 
 
 def test_a_shape_error_names_the_files_rows(tmp_path, capsys):
-    save_npz(make_synthetic(n_classes=6, n_per_class=20, seed=0), tmp_path / 'a.npz')
-    save_npz(make_synthetic(n_classes=6, n_per_class=20, d_img=16, seed=0), tmp_path / 'b.npz')
+    save_npz(make_synthetic(n_classes=8, n_per_class=20, seed=0), tmp_path / 'a.npz')
+    save_npz(make_synthetic(n_classes=8, n_per_class=20, d_img=16, seed=0), tmp_path / 'b.npz')
     assert main(['train', 'regression', '--data', str(tmp_path / 'a.npz'), '--format', 'npz', '--out', str(tmp_path / 'r')]) == 0
     assert main(['eval', '--checkpoint', str(tmp_path / 'r'), '--data', str(tmp_path / 'b.npz'), '--format', 'npz']) == 2
     err = capsys.readouterr().err
-    assert 'b.npz: its image features are (120, 16)' in err and 'takes 32-d' in err, err
+    assert 'b.npz: its image features are (160, 16)' in err and 'takes 32-d' in err, err
 
 
 def test_the_wikipedia_source_is_named(tmp_path, capsys):

@@ -168,13 +168,14 @@ def _differences(saved: dict, now: dict) -> list:
     return [k for k in now if k in saved and saved[k] != now[k]]
 
 def read_identity(folder) -> dict | None:
-    "What made the run in `folder`: its marker file, or for a folder written before markers, what its `run.json` records."
+    "What made the run in `folder`: its marker file; for a folder written before markers, what its `run.json` records, or a demo report."
     folder = Path(folder)
     for f, pick in ((folder/MARKER, lambda d: d), (folder/'run.json', lambda d: {k: d[k] for k in ('method', 'split', 'scenario') if k in d})):
         try: d = json.loads(f.read_text())
         except (OSError, ValueError): continue
-        if isinstance(d, dict) and d.get('method') in METHODS: return pick(d)
-    return None
+        if isinstance(d, dict) and d.get('method') in METHODS + ('demo',): return pick(d)
+    try: return dict(method='demo') if (folder/'report.md').read_text().startswith('zscmr demo:') else None
+    except (OSError, UnicodeDecodeError): return None
 
 class RunFolder:
     """All or nothing: lock `out`, work in the sibling folder `out`.partial, and swap it in for `out` on `commit()`.
@@ -480,7 +481,7 @@ def demo(out='zscmr-demo', quick: bool = False, device: str = 'auto', seed: int 
          cls_emb: str = 'sentences', force: bool = False) -> dict:
     """Run the demo (see above); write the report folder `out` all or nothing (in `out`.partial, renamed when finished;
     an earlier report is replaced only with `force`); return both tables."""
-    folder = RunFolder(check_demo_out(out, force), force=True)
+    folder = RunFolder(check_demo_out(out, force), force=True, identity=dict(method='demo', quick=quick, seed=seed, cls_emb=cls_emb))
     with folder as work:
         r = _demo_into(work, quick, device, seed, progress, cls_emb)
         folder.commit()
