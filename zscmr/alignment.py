@@ -10,17 +10,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .synthesis import activation
+
 # %% auto #0
 __all__ = ['ALIGNMENTS', 'Encoder', 'regression_loss', 'cycle_loss', 'cmmd', 'cmca', 'cmpm', 'GradReverse', 'grad_reverse',
            'dann_lambda', 'ModalityClassifier', 'modality_adversarial_loss', 'alignment_loss']
 
 # %% ../nbs/03_alignment.ipynb #f16cbc96
 class Encoder(nn.Module):
-    "Feature → hidden (LeakyReLU, dropout) → common space; `d_hidden=0` makes it linear."
-    def __init__(self, d_in: int, d_out: int, d_hidden: int = 512, dropout: float = 0.2):
+    "Feature → hidden (`act`: LeakyReLU by default; dropout) → common space; `d_hidden=0` makes it linear."
+    def __init__(self, d_in: int, d_out: int, d_hidden: int = 512, dropout: float = 0.2, act: str = 'leaky_relu'):
         super().__init__()
         self.net = (nn.Linear(d_in, d_out) if d_hidden == 0 else
-                    nn.Sequential(nn.Linear(d_in, d_hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout), nn.Linear(d_hidden, d_out)))
+                    nn.Sequential(nn.Linear(d_in, d_hidden), activation(act), nn.Dropout(dropout), nn.Linear(d_hidden, d_out)))
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "Common-space embedding of features `x`."
         return self.net(x)
@@ -83,11 +85,12 @@ def dann_lambda(progress: float) -> float:
 
 # %% ../nbs/03_alignment.ipynb #ec11521e
 class ModalityClassifier(nn.Module):
-    "Image-vs-text classifier behind a gradient-reversal layer: GRL → 150 → 75 → 2, as in JFSE."
-    def __init__(self, d_in: int, d_hidden=(150, 75)):
+    """Image-vs-text classifier behind a gradient-reversal layer: GRL → 150 → 75 → 2, the JFSE code's widths, with a ReLU
+    after each hidden layer (`relu=False`: none, as in that code, which makes the classifier linear)."""
+    def __init__(self, d_in: int, d_hidden=(150, 75), relu: bool = True):
         super().__init__()
         dims, layers = (d_in, *d_hidden), []
-        for i, o in zip(dims, dims[1:]): layers += [nn.Linear(i, o), nn.ReLU()]
+        for i, o in zip(dims, dims[1:]): layers += [nn.Linear(i, o)] + ([nn.ReLU()] if relu else [])
         self.net = nn.Sequential(*layers, nn.Linear(dims[-1], 2))
     def forward(self, z: torch.Tensor, lam: float = 1.0) -> torch.Tensor:
         "Modality logits of embeddings `z`, behind a gradient reversal of weight `lam`."

@@ -12,7 +12,7 @@ import torch
 
 from .data import CrossModalData, ZeroShotSplit, zero_shot_views, DataError, select_then_refit
 from .metrics import evaluate_retrieval, zero_shot_report
-from .synthesis import CoupledSynthesizer, SynthConfig
+from .synthesis import CoupledSynthesizer, SynthConfig, ACTIVATIONS
 from .alignment import (Encoder, ModalityClassifier, regression_loss, cycle_loss, alignment_loss,
                              modality_adversarial_loss, dann_lambda, ALIGNMENTS)
 from .train import (pick_device, save_checkpoint, config_from_dict, model_checkpoint, open_checkpoint,
@@ -20,19 +20,19 @@ from .train import (pick_device, save_checkpoint, config_from_dict, model_checkp
                          training_bytes)
 
 # %% auto #0
-__all__ = ['CFSA_LOSSES', 'MULTILABEL_REFUSED', 'CFSAConfig', 'CFSA', 'MLPRegression']
+__all__ = ['JFSE_SETTINGS', 'JFSE_DIFFERENCES', 'CFSA_LOSSES', 'MULTILABEL_REFUSED', 'CFSAConfig', 'CFSA', 'MLPRegression']
 
 # %% ../nbs/04_cfsa.ipynb #add1a189
-_CFSA_RULES = dict(d_hidden='int [0, inf)', d_noise='int [1, inf) or None', epochs='int [1, inf)', batch_size='int [1, inf)',
+_CFSA_RULES = dict(d_hidden='int [0, inf) or None', d_noise='int [1, inf) or None', epochs='int [1, inf)', batch_size='int [1, inf)',
                    n_critic='int [1, inf)', lambda_gp='float [0, inf)', lr_gan='float (0, inf)', lr_enc='float (0, inf)',
                    beta1='float [0, 1)', dropout='float [0, 1)', n_syn='int [1, inf)', w_syn='float [0, inf)',
-                   w_cycle='float [0, inf)', w_align='float [0, inf)', w_adv='float [0, inf)', eval_every='int [1, inf)',
+                   w_cycle='float [0, inf)', w_align='float [0, inf)', w_adv='float [0, inf)', w_gen_adv='float [0, inf)', eval_every='int [1, inf)',
                    seed='int [0, 2**63)')
 
 @dataclass
 class CFSAConfig:
-    "Every CFSA setting in one place. JFSE's values, where they differ, in the comments."
-    d_hidden: int = 512          # hidden width of generators, critics and encoders (JFSE: 4096 for 4096-d features)
+    "Every CFSA setting in one place. The JFSE code's values, where they differ, in the comments and in `CFSAConfig.paper()`."
+    d_hidden: int | None = 512   # hidden width of generators, critics and encoders; None = the larger feature size (JFSE: 4096)
     d_noise: int | None = None   # noise size; None = class-embedding size (JFSE: 300)
     epochs: int = 40             # upper bound; the best epoch is chosen on validation classes
     batch_size: int = 64         # (JFSE: 64)
@@ -41,15 +41,21 @@ class CFSAConfig:
     lr_gan: float = 1e-3         # Adam lr of generators and critics (JFSE: 1e-4; see the synthesis chapter)
     lr_enc: float = 1e-3         # Adam lr of encoders and the modality classifier (JFSE: 1e-4)
     beta1: float = 0.5           # Adam beta1 for every network (JFSE: 0.5)
-    dropout: float = 0.2         # encoder dropout
+    dropout: float = 0.2         # encoder dropout (JFSE: none)
+    act: str = 'leaky_relu'      # hidden activation of generators and encoders (JFSE: 'relu')
     synthesis: bool = True       # False: no generators at all (the "no synthesis" ablation: MLP regression onto class embeddings)
-    shared_noise: bool = True    # coupled generators read the same noise
+    shared_noise: bool = True    # coupled generators read the same noise (JFSE: a draw for each)
     n_syn: int = 64              # synthetic pairs per iteration for the encoders and the cycle term
+    syn_classes: str = 'all'     # 'all': synthesise n_syn pairs of classes drawn from all; 'batch': the real batch's (JFSE)
     w_syn: float = 1.0           # weight of regression on synthetic features (JFSE: 0.01; both measured in experiments/wikipedia_ideas)
-    w_cycle: float = 0.1         # weight of the cycle term in the generator loss (JFSE: 0.1)
+    w_cycle: float = 0.1         # weight of the cycle term in the generator loss (JFSE: 0.1, on a per-dimension mean)
+    reduction: str = 'sum'       # regression and cycle losses: 'sum' over embedding dimensions, or 'mean' (JFSE)
     alignment: str | None = 'cmmd'  # 'cmmd', 'cmca', 'cmpm' or None
     w_align: float = 1.0         # weight of the alignment loss (JFSE code: CMPM × 1e-4)
-    w_adv: float = 0.01          # weight of the modality-adversarial loss (JFSE: 0.01)
+    w_adv: float = 0.01          # weight of the modality-adversarial loss (JFSE: 0.01 on a sum of two means: 0.02 here)
+    syn_terms: str = 'joint'     # alignment and modality losses on real and synthetic stacked; 'separate': each set alone, synthetic × w_syn (JFSE)
+    w_gen_adv: float = 0.0       # the modality loss of encoded synthetic features in the generators' loss (JFSE: 0.1 × 0.01 × 2)
+    clf_relu: bool = True        # ReLU between the modality classifier's layers (JFSE: none)
     eval_every: int = 2          # epochs between validation evaluations
     refit: bool = True           # retrain on all seen classes for the selected number of epochs
     amp: bool = False            # bfloat16 autocast (pays on GPUs with bf16 tensor cores, CPUs with avx512_bf16/AMX)
@@ -59,26 +65,72 @@ class CFSAConfig:
     def __post_init__(self):
         if self.alignment not in ALIGNMENTS + (None,): raise ValueError(f"alignment: {self.alignment!r} is not one of {ALIGNMENTS} or None")
         check_fields(self, _CFSA_RULES)
-        for k in ('synthesis', 'shared_noise', 'refit', 'amp'):
+        for k, allowed in dict(act=ACTIVATIONS, syn_classes=('all', 'batch'), reduction=('sum', 'mean'), syn_terms=('joint', 'separate')).items():
+            if getattr(self, k) not in allowed: raise ValueError(f"CFSAConfig.{k}: {getattr(self, k)!r} is not one of {allowed}")
+        for k in ('synthesis', 'shared_noise', 'refit', 'amp', 'clf_relu'):
             if not isinstance(getattr(self, k), bool): raise ValueError(f"CFSAConfig.{k}: expected true or false, got {getattr(self, k)!r}")
         if not isinstance(self.device, str): raise ValueError(f"CFSAConfig.device: expected 'auto', 'cpu', 'cuda' or 'mps', got {self.device!r}")
 
     from_dict = classmethod(config_from_dict)
 
-    def synth_config(self) -> SynthConfig:
-        "The coupled synthesiser's settings, field by field (`lr_gan` is its `lr`; `d_hidden=0` gives the GANs 512 units)."
-        return SynthConfig(d_hidden=self.d_hidden or 512, d_noise=self.d_noise, lambda_gp=self.lambda_gp, lr=self.lr_gan,
-                           beta1=self.beta1, shared_noise=self.shared_noise)
+    @classmethod
+    def paper(cls, **overrides) -> CFSAConfig:
+        "The JFSE code's settings (`JFSE_SETTINGS`), with `overrides`; validation selection and standardisation stay zscmr's."
+        return cls(**(JFSE_SETTINGS | overrides))
+
+    def hidden(self, d_img: int, d_txt: int) -> int:
+        "The hidden width for features of these sizes: `d_hidden`, or the larger feature size when it is None."
+        return max(d_img, d_txt) if self.d_hidden is None else self.d_hidden
+
+    def synth_config(self, d_hidden: int | None = None) -> SynthConfig:
+        """The coupled synthesiser's settings, field by field (`lr_gan` is its `lr`; width `d_hidden`, default the config's;
+        0 gives the GANs 512 units)."""
+        h = self.d_hidden if d_hidden is None else d_hidden
+        if h is None: raise ValueError("CFSAConfig.synth_config: d_hidden is None (the larger feature size); pass the width")
+        return SynthConfig(d_hidden=h or 512, d_noise=self.d_noise, lambda_gp=self.lambda_gp, lr=self.lr_gan,
+                           beta1=self.beta1, shared_noise=self.shared_noise, act=self.act)
+
+JFSE_SETTINGS = dict(         # the JFSE code's settings in CFSAConfig's terms (chapter 04's table: each difference)
+    d_hidden=None, d_noise=None, epochs=500, batch_size=64, n_critic=5, lambda_gp=10.0, lr_gan=1e-4, lr_enc=1e-4, beta1=0.5,
+    dropout=0.0, act='relu', shared_noise=False, syn_classes='batch', w_syn=0.01, w_cycle=0.1, reduction='mean',
+    alignment='cmpm', w_align=1e-4, w_adv=0.02, syn_terms='separate', w_gen_adv=0.002, clf_relu=False, eval_every=2)
+
+JFSE_DIFFERENCES = dict(      # every setting where the preset and the default differ: why the default differs
+    d_hidden="512 suits the course's small features on a CPU. The code's 4096 also serves its 300-d text nets, so the "
+             "preset keeps its rule as 'the larger feature size' (None): 240 on the digits, 128 on Wikipedia",
+    epochs="an upper bound: the validation classes choose the epoch. The code runs 500 and keeps the best on the test "
+           "classes, a flaw not copied",
+    lr_gan="1e-4 leaves the generators far from converged on a few hundred pairs in a few dozen epochs (chapter 02)",
+    lr_enc="the generators' learning rate, for the same reason",
+    dropout="against overfitting a few hundred training pairs; the code has none",
+    act="LeakyReLU keeps a gradient below zero; the code's ReLU, and its final ReLUs (not in the preset), suit features "
+        "scaled into [0, 1], where zscmr standardises them",
+    shared_noise="zscmr's coupling: an image and a text feature drawn together describe one item; the code draws noise "
+                 "for each generator",
+    syn_classes="synthesis is for the classes without training items; the code synthesises only the batch's seen classes",
+    w_syn="synthetic features at the weight of real ones; 0.01 is measured on Wikipedia in experiments/wikipedia_ideas",
+    reduction="a sum keeps the regression a squared distance; the code's mean over dimensions makes every other term "
+              "d_emb times heavier against it",
+    alignment="CMMD matches whole distributions, the idea chapter 03 starts from; the choice is measured in experiments/cfsa_digits",
+    w_align="CMMD's scale; the code's CMPM at 1e-4 sits next to a mean regression",
+    w_adv="not a difference: the code's 0.01 weighs the sum of the two modalities' mean cross-entropies, zscmr's weight "
+          "their mean",
+    syn_terms="aligning real and synthetic embeddings as one batch lets the unseen classes' synthetic ones enter the "
+              "alignment; the code aligns each set alone, the synthetic one at w_syn",
+    w_gen_adv="zscmr leaves the generators to the critics and the cycle term; the code adds 0.1 × 0.01 × its modality "
+              "loss (a sum of two means: 0.002 on zscmr's mean)",
+    clf_relu="without a nonlinearity the code's three layers make a linear classifier")
 
 # %% ../nbs/04_cfsa.ipynb #303c556b
 class _Nets(torch.nn.Module):
     "The trainable parts of one CFSA run."
     def __init__(self, d_img, d_txt, d_emb, cfg: CFSAConfig):
         super().__init__()
-        self.enc_img = Encoder(d_img, d_emb, cfg.d_hidden, cfg.dropout)
-        self.enc_txt = Encoder(d_txt, d_emb, cfg.d_hidden, cfg.dropout)
-        self.clf = ModalityClassifier(d_emb)
-        self.synth = CoupledSynthesizer(d_img, d_txt, d_emb, cfg.synth_config()) if cfg.synthesis else None
+        h = cfg.hidden(d_img, d_txt)
+        self.enc_img = Encoder(d_img, d_emb, h, cfg.dropout, cfg.act)
+        self.enc_txt = Encoder(d_txt, d_emb, h, cfg.dropout, cfg.act)
+        self.clf = ModalityClassifier(d_emb, relu=cfg.clf_relu)
+        self.synth = CoupledSynthesizer(d_img, d_txt, d_emb, cfg.synth_config(h)) if cfg.synthesis else None
         params = [*self.enc_img.parameters(), *self.enc_txt.parameters(), *self.clf.parameters()]
         self.opt = make_adam(params, cfg.lr_enc, (cfg.beta1, 0.999))
 
@@ -121,29 +173,37 @@ def _cfsa_epoch(self: CFSA, x_img, x_txt, y, E, classes, progress: float, g: tor
     batch = lambda: torch.randint(n, (bs,), generator=g).to(dev)
     draw = lambda: classes[torch.randint(len(classes), (cfg.n_syn,), generator=g).to(dev)]
     L = dict(regression=regression_loss, cycle=cycle_loss, alignment=alignment_loss, modality=modality_adversarial_loss) | self.losses
+    per = (lambda l: l / E.shape[1]) if cfg.reduction == 'mean' else (lambda l: l)   # JFSE: mean over dimensions
     sums = {}
     for it in range(max(1, n // bs)):
         rec, lam = {}, dann_lambda(progress)
         if nets.synth is not None:
             for _ in range(cfg.n_critic):                                    # 1. critics
                 i = batch(); rec |= nets.synth.critic_step(x_img[i], x_txt[i], E[y[i]])
-            l_adv, _ = nets.synth.generator_losses(E[y[batch()]])            # 2. generators: adversarial + cycle
-            c = draw(); f_img, f_txt = nets.synth.generate(E[c])
-            l_cyc = L['cycle'](nets.enc_img, f_img, E[c]) + L['cycle'](nets.enc_txt, f_txt, E[c])
-            nets.synth.generator_step(l_adv + cfg.w_cycle * l_cyc)
+            if cfg.syn_classes == 'all':                                     # 2. generators: adversarial + cycle
+                l_adv, _ = nets.synth.generator_losses(E[y[batch()]])
+                c = draw(); f_img, f_txt = nets.synth.generate(E[c])
+            else: c = y[batch()]; l_adv, (f_img, f_txt) = nets.synth.generator_losses(E[c])   # JFSE: the same samples
+            l_cyc = per(L['cycle'](nets.enc_img, f_img, E[c]) + L['cycle'](nets.enc_txt, f_txt, E[c]))
+            l_gen = l_adv + cfg.w_cycle * l_cyc
+            if cfg.w_gen_adv: l_gen = l_gen + cfg.w_gen_adv * L['modality'](nets.clf, nets.enc_img(f_img), nets.enc_txt(f_txt), lam)
+            nets.synth.generator_step(l_gen)
             rec |= dict(generator=float(l_adv.detach()), cycle=float(l_cyc.detach()))
         i = batch()                                                          # 3. encoders
         z_img, z_txt, e, lab = nets.enc_img(x_img[i]), nets.enc_txt(x_txt[i]), E[y[i]], y[i]
-        loss = l_real = L['regression'](z_img, e) + L['regression'](z_txt, e)
+        loss = l_real = per(L['regression'](z_img, e) + L['regression'](z_txt, e))
+        terms = lambda a, b, labels: (L['alignment'](cfg.alignment, a, b, labels, labels), L['modality'](nets.clf, a, b, lam))
         if nets.synth is not None:
-            c = draw()
+            c = draw() if cfg.syn_classes == 'all' else lab
             with torch.no_grad(): s_img, s_txt = nets.synth.generate(E[c])
             zs_img, zs_txt = nets.enc_img(s_img), nets.enc_txt(s_txt)
-            l_syn = L['regression'](zs_img, E[c]) + L['regression'](zs_txt, E[c])
+            l_syn = per(L['regression'](zs_img, E[c]) + L['regression'](zs_txt, E[c]))
             loss = loss + cfg.w_syn * l_syn; rec['syn'] = float(l_syn.detach())
-            z_img, z_txt, lab = torch.cat([z_img, zs_img]), torch.cat([z_txt, zs_txt]), torch.cat([lab, c])
-        l_align = L['alignment'](cfg.alignment, z_img, z_txt, lab, lab)
-        l_mod = L['modality'](nets.clf, z_img, z_txt, lam)
+            if cfg.syn_terms == 'separate':                                # JFSE: the synthetic set's own terms, × w_syn
+                a_syn, m_syn = terms(zs_img, zs_txt, c)
+                loss = loss + cfg.w_syn * (cfg.w_align * a_syn + cfg.w_adv * m_syn)
+            if cfg.syn_terms == 'joint': z_img, z_txt, lab = torch.cat([z_img, zs_img]), torch.cat([z_txt, zs_txt]), torch.cat([lab, c])
+        l_align, l_mod = terms(z_img, z_txt, lab)
         loss = loss + cfg.w_align * l_align + cfg.w_adv * l_mod
         rec |= dict(real=float(l_real.detach()), align=float(l_align.detach()), modality=float(l_mod.detach()))
         check_finite(rec, f'iteration {it + 1}')                           # names the loss that went NaN/Inf
@@ -164,7 +224,8 @@ def _cfsa_train(self: CFSA, train: CrossModalData, E: torch.Tensor, epochs: int,
     if train.multilabel: raise DataError(MULTILABEL_REFUSED)
     pairs = train.txt2img >= 0
     if not pairs.any(): raise DataError("CFSA: the training view has no paired image-text items")
-    d_img, d_txt, d_emb, h = train.x_img.shape[1], train.x_txt.shape[1], E.shape[1], cfg.d_hidden
+    d_img, d_txt, d_emb = train.x_img.shape[1], train.x_txt.shape[1], E.shape[1]
+    h = cfg.hidden(d_img, d_txt)
     enc = sum(d * h + h * d_emb if h else d * d_emb for d in (d_img, d_txt))
     gen = sum((d_emb + (cfg.d_noise or d_emb)) * (h or 512) + (h or 512) * d + (d + d_emb) * (h or 512) for d in (d_img, d_txt))
     batch = (cfg.batch_size + cfg.n_syn) * (d_img + d_txt + 4 * (h or 512)) * (cfg.n_critic + 2)

@@ -12,16 +12,23 @@ import torch.nn as nn
 from .train import make_adam, check_fields
 
 # %% auto #0
-__all__ = ['Generator', 'Critic', 'gradient_penalty', 'wgan_gp_critic_loss', 'wgan_generator_loss', 'SynthConfig',
-           'CoupledSynthesizer', 'train_synthesizer']
+__all__ = ['ACTIVATIONS', 'activation', 'Generator', 'Critic', 'gradient_penalty', 'wgan_gp_critic_loss', 'wgan_generator_loss',
+           'SynthConfig', 'CoupledSynthesizer', 'train_synthesizer']
 
 # %% ../nbs/02_synthesis.ipynb #53a8d9b8
+ACTIVATIONS = ('leaky_relu', 'relu')
+
+def activation(name: str) -> nn.Module:
+    "The hidden activation named `name`: 'leaky_relu' (slope 0.2, zscmr's default) or 'relu' (the JFSE code's generators and encoders)."
+    if name not in ACTIVATIONS: raise ValueError(f"activation: {name!r} is not one of {ACTIVATIONS}")
+    return nn.LeakyReLU(0.2) if name == 'leaky_relu' else nn.ReLU()
+
 class Generator(nn.Module):
-    "G(e, ε): `[class embedding ; noise]` → hidden (LeakyReLU) → feature."
-    def __init__(self, d_emb: int, d_noise: int, d_hidden: int, d_out: int):
+    "G(e, ε): `[class embedding ; noise]` → hidden (`act`: LeakyReLU by default) → feature."
+    def __init__(self, d_emb: int, d_noise: int, d_hidden: int, d_out: int, act: str = 'leaky_relu'):
         super().__init__()
         self.d_noise = d_noise
-        self.net = nn.Sequential(nn.Linear(d_emb + d_noise, d_hidden), nn.LeakyReLU(0.2), nn.Linear(d_hidden, d_out))
+        self.net = nn.Sequential(nn.Linear(d_emb + d_noise, d_hidden), activation(act), nn.Linear(d_hidden, d_out))
     def forward(self, e: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
         "A synthetic feature for each (class embedding, noise) row."
         return self.net(torch.cat([e, eps], 1))
@@ -89,15 +96,17 @@ def wgan_generator_loss(D: Critic, fake, e) -> torch.Tensor:
 # %% ../nbs/02_synthesis.ipynb #337613b3
 @dataclass
 class SynthConfig:
-    "Sizes and optimisation of the coupled WGAN-GP (JFSE uses d_hidden=4096 for 4096-d features)."
+    "Sizes and optimisation of the coupled WGAN-GP (the JFSE code: d_hidden=4096, ReLU generators, separate noise)."
     d_hidden: int = 512          # hidden width of generators and critics
     d_noise: int | None = None   # noise size; None = the class-embedding size (JFSE: 300 and 300)
     lambda_gp: float = 10.0      # gradient-penalty weight (JFSE: 10)
     lr: float = 1e-3             # Adam learning rate (JFSE: 1e-4 on large data; see the text)
     beta1: float = 0.5
-    shared_noise: bool = True    # coupled mode: one noise vector drives both generators
+    shared_noise: bool = True    # coupled mode: one noise vector drives both generators (JFSE code: a draw for each)
+    act: str = 'leaky_relu'      # generators' hidden activation (JFSE code: 'relu'; its critics use LeakyReLU)
 
     def __post_init__(self):
+        if self.act not in ACTIVATIONS: raise ValueError(f"SynthConfig.act: {self.act!r} is not one of {ACTIVATIONS}")
         check_fields(self, dict(d_hidden='int [1, inf)', d_noise='int [1, inf) or None', lambda_gp='float [0, inf)',
                                 lr='float (0, inf)', beta1='float [0, 1)'))
 
@@ -108,7 +117,7 @@ class CoupledSynthesizer(nn.Module):
         self.cfg = cfg = cfg or SynthConfig()
         self.d_noise = cfg.d_noise or d_emb
         h = cfg.d_hidden
-        self.G_img, self.G_txt = Generator(d_emb, self.d_noise, h, d_img), Generator(d_emb, self.d_noise, h, d_txt)
+        self.G_img, self.G_txt = Generator(d_emb, self.d_noise, h, d_img, cfg.act), Generator(d_emb, self.d_noise, h, d_txt, cfg.act)
         self.D_img, self.D_txt = Critic(d_img, d_emb, h), Critic(d_txt, d_emb, h)
         betas = (cfg.beta1, 0.999)
         self.opt_D = make_adam([*self.D_img.parameters(), *self.D_txt.parameters()], cfg.lr, betas)
