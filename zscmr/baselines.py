@@ -111,18 +111,24 @@ class RidgeRegression(_Baseline):
         self.alpha = alpha
 
     def _fit_grid(self, train: CrossModalData, values) -> dict:
-        "alpha → a model fitted on `train`: one Gram matrix per modality for all of `values`."
+        "alpha → a model fitted on `train`: scikit-learn's solver where d ≤ n, else the dual from one Gram matrix for all of `values`."
+        from sklearn.linear_model import Ridge
         norm = _Standardiser().fit(train)
-        E = train.cls_emb.numpy().astype(np.float64)
+        E = train.cls_emb.numpy()
         maps = {}
         for m in ('img', 'txt'):
-            x, e = norm(getattr(train, f'x_{m}'), m).astype(np.float64), E[getattr(train, f'y_{m}').numpy()]
-            mx, me = x.mean(0), e.mean(0)
-            maps[m] = {a: (mx, W, me) for a, W in _solve_ridge(x - mx, e - me, values).items()}   # (x − mean) · W + mean target
+            x, e = norm(getattr(train, f'x_{m}'), m), E[getattr(train, f'y_{m}').numpy()]
+            if x.shape[1] <= len(x):                 # predict(x) = x · coefᵀ + intercept (one target column: scikit-learn drops an axis)
+                fits = {a: Ridge(alpha=a).fit(x, e) for a in values}
+                maps[m] = {a: (np.zeros(x.shape[1], x.dtype), np.atleast_2d(r.coef_).T, np.atleast_1d(r.intercept_)) for a, r in fits.items()}
+            else:                                    # (x − mean) · W + mean target
+                x, e = x.astype(np.float64), e.astype(np.float64)
+                mx, me = x.mean(0), e.mean(0)
+                maps[m] = {a: (mx, W, me) for a, W in _solve_ridge(x - mx, e - me, values).items()}
         out = {}
         for a in values:
             out[a] = model = type(self)(a)
-            model.norm, model.affine = norm, {m: tuple(v.astype(np.float32) for v in maps[m][a]) for m in maps}
+            model.norm, model.affine = norm, {m: tuple(np.asarray(v, np.float32) for v in maps[m][a]) for m in maps}
         return out
 
     def fit_view(self, train: CrossModalData) -> RidgeRegression:
