@@ -80,6 +80,7 @@ def speed(a):
                                fit_view_s=best_of(lambda: fixed.fit_view(seen), a.repeat),
                                chosen={m.param: getattr(m, m.param)} | ({'reg': m.reg_} if name == 'CCA' else {}),
                                unseen_avg=m.evaluate(data, split)['unseen_avg'])
+                    row['load_average_1min'] = os.getloadavg()[0]
                     rows.append(row); print(json.dumps(row), flush=True)
                 if a.old_cap > 0 and threads == 1:
                     s = old_cca_seconds(data, split, a.old_cap)
@@ -144,12 +145,16 @@ def main(argv=None):
     ap.add_argument('--json', default=None)
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
-    out = dict(machine=f'{cpu_model()} CPU, {os.cpu_count()} cores', load_average=os.getloadavg(), date=str(date.today()),
-               torch=torch.__version__, numpy=np.__version__, command='python bench/bench_baselines.py ' + ' '.join(argv or sys.argv[1:]))
-    for part in a.parts: out[part] = globals()[part](a)
-    out['load_average_after'] = os.getloadavg()
-    if a.json:
-        Path(a.json).write_text(json.dumps(out, indent=1) + '\n')
+    path = Path(a.json) if a.json else None
+    out = json.loads(path.read_text()) if path and path.exists() else {}     # a part not run keeps its earlier rows
+    out |= dict(machine=f'{cpu_model()} CPU, {os.cpu_count()} cores', torch=torch.__version__, numpy=np.__version__)
+    runs = out.setdefault('runs', {})
+    for part in a.parts:
+        before = os.getloadavg()
+        out[part] = globals()[part](a)
+        runs[part] = dict(date=str(date.today()), command='python bench/bench_baselines.py ' + ' '.join(argv or sys.argv[1:]),
+                          load_average_before=before, load_average_after=os.getloadavg())
+    if path: path.write_text(json.dumps(out, indent=1) + '\n')
 
 
 if __name__ == '__main__':

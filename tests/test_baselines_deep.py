@@ -53,7 +53,8 @@ def test_cca_checkpoint_round_trip(wide, tmp_path):
 
 def test_baselines_speed_results_have_their_fields():
     res = json.loads((RESULTS / 'baselines_speed.json').read_text())
-    assert {'machine', 'load_average', 'load_average_after', 'date', 'command', 'speed', 'accuracy', 'agreement'} <= set(res)
+    assert {'machine', 'runs', 'speed', 'accuracy', 'agreement'} <= set(res)
+    assert all({'date', 'command', 'load_average_before', 'load_average_after'} <= set(res['runs'][p]) for p in ('speed', 'accuracy', 'agreement'))
     ours = [r for r in res['speed'] if r['method'] in ('ridge regression', 'CCA')]
     assert {(r['method'], r['d_txt'], r['threads']) for r in ours} == {(m, t, n) for m in ('ridge regression', 'CCA') for t in (300, 1024) for n in (1, 2)}
     assert all(r['n_pairs'] == 2000 and r['d_img'] == 4096 and r['fit_s'] > 0 and r['fit_view_s'] > 0 for r in ours)
