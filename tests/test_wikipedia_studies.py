@@ -28,11 +28,17 @@ def test_sweep_refuses_to_merge_into_a_file_the_runner_did_not_write(tmp_path, c
     assert "not a results file of the experiment runner" in capsys.readouterr().err
 
 
+# CCA's seed 0 recorded when CCA became a closed-form solve; the committed file's CCA rows come from the iterative
+# fit it replaced (scikit-learn's NIPALS, which stops short of the exact directions), within 0.02 of these
+CCA_SEED_0 = dict(val_map=0.6629690287442043, unseen_avg=0.3067693104291752, seen_avg=0.5908671294326906, gzsl_avg=0.19903585685398242)
+
+
 @pytest.mark.slow
-def test_cca_reference_reproduces_the_committed_seed_0(shared_data):
+def test_cca_reference_reproduces_the_closed_form_seed_0(shared_data):
     from zscmr.experiments import run_job
     r = run_job(STUDIES['wikipedia_cfsa_ideas'](shared_data / 'wikipedia_svcl'), 'default', 'CCA', 'dadn', 0)
     committed = json.loads((BENCH / 'results' / 'wikipedia_cfsa_ideas.json').read_text())['records']
     old = next(o for o in committed if (o['variant'], o['method'], o['split'], o['seed']) == ('default', 'CCA', 'dadn', 0))
-    for k in ('val_map', 'unseen_avg', 'seen_avg', 'gzsl_avg'):
-        assert r[k] == pytest.approx(old[k], abs=1e-5), k
+    for k, v in CCA_SEED_0.items():
+        assert r[k] == pytest.approx(v, abs=1e-5), k
+        assert r[k] == pytest.approx(old[k], abs=0.02), k

@@ -32,11 +32,15 @@ class _Baseline:
         "Choose the hyper-parameter on the validation classes (unless given), then refit on all seen classes."
         return select_then_refit(data, split, self._choose, self._refit)
 
+    def _fit_grid(self, train: CrossModalData, values) -> dict:
+        "value → a model fitted on `train` with it (one fit each; a subclass may share work between values)."
+        return {v: type(self)(v).fit_view(train) for v in values}
+
     def _choose(self, train: CrossModalData, val: tuple | None):
         "The given value; else the grid value with the best validation mAP, each fitted on `train` (no validation: the middle one)."
         if getattr(self, self.param) is not None: return getattr(self, self.param)
         if val is None: self.val_scores = {}; return self.grid[len(self.grid) // 2]
-        self.val_scores = {v: evaluate_retrieval(type(self)(v).fit_view(train).embed, *val)['avg'] for v in self.grid}
+        self.val_scores = {v: evaluate_retrieval(m.embed, *val)['avg'] for v, m in self._fit_grid(train, self.grid).items()}
         return max(self.val_scores, key=self.val_scores.get)
 
     def _refit(self, all_seen: CrossModalData, value):
@@ -83,6 +87,20 @@ class _Baseline:
         m.affine = {k: tuple(a.numpy() for a in v) for k, v in ck['affine'].items()}
         return m
 
+# %% ../nbs/05_baselines.ipynb #798424bb
+def _solve_ridge(X, Y, alphas) -> dict:
+    "α → W minimising |XW − Y|² + α|W|² (X, Y centred), for each α of `alphas` from one Gram matrix: primal when d ≤ n, dual when d > n."
+    import scipy.linalg as sl
+    n, d = X.shape
+    dual = d > n
+    G, B = (X @ X.T, Y) if dual else (X.T @ X, X.T @ Y)
+    out = {}
+    for a in alphas:
+        if a == 0: out[a] = np.linalg.lstsq(X, Y, rcond=None)[0]; continue     # no ridge: the least-norm solution
+        S = sl.cho_solve(sl.cho_factor(G + a * np.eye(len(G)), check_finite=False), B, check_finite=False)
+        out[a] = X.T @ S if dual else S
+    return out
+
 # %% ../nbs/05_baselines.ipynb #5a46f576
 def label_embeddings(E: np.ndarray, y: torch.Tensor) -> np.ndarray:
     "Each item's class embedding: a row of `E`; for a multi-label item (a 0/1 row of `y`), the mean of its labels' rows."
@@ -97,39 +115,138 @@ class RidgeRegression(_Baseline):
         if not ok: raise ValueError(f"RidgeRegression.alpha: expected a number in [0, inf) or None, got {alpha!r}")
         self.alpha = alpha
 
+    def _fit_grid(self, train: CrossModalData, values) -> dict:
+        "alpha → a model fitted on `train`: scikit-learn's solver where d ≤ n, else the dual from one Gram matrix for all of `values`."
+        from sklearn.linear_model import Ridge
+        norm = _Standardiser().fit(train)
+        E = train.cls_emb.numpy()
+        maps = {}
+        for m in ('img', 'txt'):
+            x, e = norm(getattr(train, f'x_{m}'), m), label_embeddings(E, getattr(train, f'y_{m}'))
+            if x.shape[1] <= len(x):                 # predict(x) = x · coefᵀ + intercept (one target column: scikit-learn drops an axis)
+                fits = {a: Ridge(alpha=a).fit(x, e) for a in values}
+                maps[m] = {a: (np.zeros(x.shape[1], x.dtype), np.atleast_2d(r.coef_).T, np.atleast_1d(r.intercept_)) for a, r in fits.items()}
+            else:                                    # (x − mean) · W + mean target
+                x, e = x.astype(np.float64), e.astype(np.float64)
+                mx, me = x.mean(0), e.mean(0)
+                maps[m] = {a: (mx, W, me) for a, W in _solve_ridge(x - mx, e - me, values).items()}
+        out = {}
+        for a in values:
+            out[a] = model = type(self)(a)
+            model.norm, model.affine = norm, {m: tuple(np.asarray(v, np.float32) for v in maps[m][a]) for m in maps}
+        return out
+
     def fit_view(self, train: CrossModalData) -> RidgeRegression:
         "Fit on one training view with the current `alpha`."
-        from sklearn.linear_model import Ridge
-        self.norm = _Standardiser().fit(train)
-        E = train.cls_emb.numpy()
-        models = {m: Ridge(alpha=self.alpha).fit(self.norm(getattr(train, f'x_{m}'), m), label_embeddings(E, getattr(train, f'y_{m}')))
-                       for m in ('img', 'txt')}
-        # predict(x) = x · coefᵀ + intercept, kept as plain arrays so a checkpoint needs no scikit-learn object
-        coef = {m: np.atleast_2d(r.coef_) for m, r in models.items()}      # one target column: scikit-learn drops an axis
-        self.affine = {m: (np.zeros(coef[m].shape[1], coef[m].dtype), coef[m].T, np.atleast_1d(r.intercept_)) for m, r in models.items()}
+        fitted = self._fit_grid(train, (self.alpha,))[self.alpha]
+        self.norm, self.affine = fitted.norm, fitted.affine
         return self
+
+# %% ../nbs/05_baselines.ipynb #d7bcc2f2
+_RCOND = 1e3 * np.finfo(np.float32).eps                  # singular values below this share of the largest count as 0
+
+def _gram_svd(Y):
+    "Y = U diag(s) Vᵀ (directions with s below `_RCOND` of the largest dropped), from the smaller of YᵀY and YYᵀ."
+    n, q = Y.shape
+    lam, W = np.linalg.eigh(Y.T @ Y if q <= n else Y @ Y.T)
+    keep = lam > lam.max() * _RCOND**2
+    lam, W = lam[keep][::-1], W[:, keep][:, ::-1]
+    s = np.sqrt(lam)
+    return ((Y @ W) / s, s, W) if q <= n else (W, s, (Y.T @ W) / s)
+
+def _unit_variance(W, X):
+    "Weights `W` rescaled so that each projection X·W has unit variance (a projection without variance stays as is)."
+    sd = (X @ W).std(0, ddof=1)
+    return W / np.where(sd > 0, sd, 1)
+
+def _cca_fast(X, Y, rs, k: int) -> dict:
+    "r → (ρ, image weights, text weights) of `cca_plain`'s first `k` components, for every r of `rs`, each projection scaled to unit variance."
+    import scipy.linalg as sl
+    swap = X.shape[1] < Y.shape[1]
+    if swap: X, Y = Y, X                                 # Y: the narrower side, whitened by one eigendecomposition
+    (n, p), dual = X.shape, X.shape[1] > len(X)
+    U, s, V = _gram_svd(Y)
+    G = X @ X.T if dual else X.T @ X                     # one Gram matrix for every r
+    XtU = None if dual else X.T @ U
+    out = {}
+    for r0 in rs:
+        r = r0 * (n - 1)                                 # r on the covariance is r′ = (n − 1)r on XᵀX
+        if r == 0: S = np.linalg.lstsq(X, U, rcond=_RCOND)[0]; XS = X @ S          # the classical CCA: a projection
+        elif dual: C = sl.cho_solve(sl.cho_factor(G + r * np.eye(n)), U); XS = U - r * C   # X(XᵀX + r′I)⁻¹XᵀU = U − r′(XXᵀ + r′I)⁻¹U
+        else: S = sl.cho_solve(sl.cho_factor(G + r * np.eye(p)), XtU); XS = X @ S
+        d = s / np.sqrt(s**2 + r)                        # whitened texts Z = U·diag(d), in Y's own basis
+        M = d[:, None] * (U.T @ XS) * d                  # Zᵀ X (XᵀX + r′I)⁻¹ Xᵀ Z
+        kk = min(k, len(M))
+        lam, gam = sl.eigh((M + M.T) / 2, subset_by_index=[len(M) - kk, len(M) - 1])
+        lam, gam = lam[::-1], gam[:, ::-1]
+        A = X.T @ (C @ (d[:, None] * gam)) if r > 0 and dual else S @ (d[:, None] * gam)   # (XᵀX + r′I)⁻¹ Xᵀ Z γ
+        A, B = _unit_variance(A, X), _unit_variance((V / np.sqrt(s**2 + r)) @ gam, Y)
+        out[r0] = (np.sqrt(np.clip(lam, 0, None)), *((B, A) if swap else (A, B)))
+    return out
 
 # %% ../nbs/05_baselines.ipynb #7c658644
 class CCA(_Baseline):
-    "Canonical correlation analysis fitted on the seen-class image-text pairs (scikit-learn)."
+    "Canonical correlation analysis of the seen-class image-text pairs in closed form; a covariance ridge where pairs are too few."
     param, grid, kind = 'n_components', (2, 4, 8, 16, 32), 'cca'
-    def __init__(self, n_components: int | None = None):
+    reg_grid = (0.01, 0.1, 1.0, 10.0, 100.0)
+    def __init__(self, n_components: int | None = None, reg: float | str | None = None):
         ok = n_components is None or (isinstance(n_components, (int, np.integer)) and not isinstance(n_components, bool) and n_components >= 1)
         if not ok: raise ValueError(f"CCA.n_components: expected an int in [1, inf) or None, got {n_components!r}")
-        self.n_components = n_components
+        ok = reg in (None, 'validation') or (isinstance(reg, (int, float)) and not isinstance(reg, bool) and 0 <= reg < float('inf'))
+        if not ok: raise ValueError(f"CCA.reg: expected a number in [0, inf), 'validation' or None, got {reg!r}")
+        self.n_components, self.reg = n_components, reg
 
-    def fit_view(self, train: CrossModalData) -> CCA:
-        "Fit on the paired items of one training view."
-        from sklearn.cross_decomposition import CCA as _SkCCA
-        self.norm = _Standardiser().fit(train)
+    @staticmethod
+    def _pairs(train: CrossModalData):
+        "The standardiser and the standardised, centred paired features (float64) of one training view."
         p = train.txt2img >= 0
         if not p.any(): raise DataError("CCA: the training view has no paired image-text items")
-        xi, xt = self.norm(train.x_img[train.txt2img[p]], 'img'), self.norm(train.x_txt[p], 'txt')
-        k = min(self.n_components, xi.shape[1], xt.shape[1], len(xi) - 1)
-        cca = _SkCCA(n_components=k, scale=False, max_iter=1000).fit(xi, xt)
-        # canonical variates = (x − mean) · rotation
-        self.affine = {m: (x.mean(0), rot, np.zeros(rot.shape[1], rot.dtype))
-                       for m, x, rot in (('img', xi, cca.x_rotations_), ('txt', xt, cca.y_rotations_))}
+        norm = _Standardiser().fit(train)
+        xi, xt = (norm(x, m).astype(np.float64) for x, m in ((train.x_img[train.txt2img[p]], 'img'), (train.x_txt[p], 'txt')))
+        return norm, xi - xi.mean(0), xt - xt.mean(0), xi.mean(0), xt.mean(0)
+
+    def _regs(self, train: CrossModalData) -> tuple:
+        "The ridges to try: the given one; 'validation': 0 and `reg_grid`; None (the rule): 0 when n − 1 > p + q, else `reg_grid`."
+        if self.reg == 'validation': return (0.0,) + self.reg_grid
+        if self.reg is not None: return (float(self.reg),)
+        n, p, q = int((train.txt2img >= 0).sum()), train.x_img.shape[1], train.x_txt.shape[1]
+        return (0.0,) if n - 1 > p + q else self.reg_grid
+
+    def _fit_all(self, train: CrossModalData, ks, regs) -> dict:
+        "(k, r) → a model fitted on `train`: one closed-form solve per r, every k its leading components."
+        norm, X, Y, mx, my = self._pairs(train)
+        cap = min(max(ks), X.shape[1], Y.shape[1], len(X) - 1)
+        out = {}
+        for r, (_, A, B) in _cca_fast(X, Y, regs, cap).items():
+            for k in ks:
+                m = out[k, r] = type(self)(k, r)
+                kk = min(k, A.shape[1])
+                m.norm, m.reg_ = norm, r
+                m.affine = {mod: (mu.astype(np.float32), W[:, :kk].astype(np.float32), np.zeros(kk, np.float32))
+                            for mod, mu, W in (('img', mx, A), ('txt', my, B))}
+        return out
+
+    def _choose(self, train: CrossModalData, val: tuple | None):
+        "(k, r): the given values; else the pair with the best validation mAP (no validation: the middle ones)."
+        ks = (self.n_components,) if self.n_components is not None else self.grid
+        regs = self._regs(train)
+        if len(ks) * len(regs) == 1: return ks[0], regs[0]
+        if val is None: self.val_scores = {}; return ks[len(ks) // 2], regs[len(regs) // 2]
+        scores = {kr: evaluate_retrieval(m.embed, *val)['avg'] for kr, m in self._fit_all(train, ks, regs).items()}
+        self.val_scores = {k: max(s for (k2, _), s in scores.items() if k2 == k) for k in ks}      # each k at its best r
+        self.reg_scores = {r: max(s for (_, r2), s in scores.items() if r2 == r) for r in regs}    # each r at its best k
+        return max(scores, key=scores.get)
+
+    def _refit(self, all_seen: CrossModalData, choice):
+        self.n_components = choice[0]
+        return self.fit_view(all_seen, reg=choice[1])
+
+    def fit_view(self, train: CrossModalData, reg: float | None = None) -> CCA:
+        "Fit on the paired items of one training view with `n_components` and the ridge `reg` (default: `self.reg`, else the rule; with a grid to choose from, its middle)."
+        if self.n_components is None: raise ValueError("CCA.fit_view: set n_components (fit() chooses it)")
+        if reg is None: regs = self._regs(train); reg = regs[len(regs) // 2]
+        fitted = self._fit_all(train, (self.n_components,), (reg,))[self.n_components, reg]
+        self.norm, self.affine, self.reg_ = fitted.norm, fitted.affine, fitted.reg_
         return self
 
 # %% ../nbs/05_baselines.ipynb #0a3cf25a

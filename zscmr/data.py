@@ -14,12 +14,13 @@ import torch
 from .plotting import subplots, tsne, scatter_groups, class_colors, ROLE_COLORS
 
 # %% auto #0
-__all__ = ['DOMAINS', 'WIKIPEDIA_SOURCE', 'DIGIT_CLS_EMBS', 'DATASETS', 'DataError', 'check_features', 'check_labels',
-           'CrossModalData', 'save_npz', 'free_cpu_bytes', 'check_npz_size', 'load_npz', 'domain_mask', 'read_domains',
-           'load_cls_emb', 'load_mat', 'load_dadn', 'load_wikipedia', 'digits_class_embeddings', 'load_digits',
-           'digit_attributes', 'embed_class_names', 'make_synthetic', 'make_dial_world', 'dataset_spec', 'load_dataset',
-           'ZeroShotSplit', 'split_dadn', 'split_classes', 'split_random', 'items_of_classes', 'zero_shot_views',
-           'split_summary', 'all_seen_view', 'select_then_refit', 'plot_split_counts', 'plot_tsne_modalities']
+__all__ = ['DOMAINS', 'DEEP_KEYS', 'WIKIPEDIA_SOURCE', 'DIGIT_CLS_EMBS', 'DATASETS', 'DataError', 'check_features',
+           'check_labels', 'CrossModalData', 'save_npz', 'free_cpu_bytes', 'check_npz_size', 'load_npz', 'domain_mask',
+           'read_domains', 'load_cls_emb', 'load_mat', 'load_deep_features', 'load_dadn', 'load_wikipedia',
+           'digits_class_embeddings', 'load_digits', 'digit_attributes', 'embed_class_names', 'make_synthetic',
+           'make_dial_world', 'dataset_spec', 'load_dataset', 'ZeroShotSplit', 'split_dadn', 'split_classes',
+           'split_random', 'items_of_classes', 'zero_shot_views', 'split_summary', 'all_seen_view', 'select_then_refit',
+           'plot_split_counts', 'plot_tsne_modalities']
 
 # %% ../nbs/00_data.ipynb #3628cce8
 class DataError(ValueError):
@@ -303,6 +304,71 @@ def load_mat(path, cls_emb, class_names=None, label_base=None) -> CrossModalData
                           np.concatenate([x['train_txt'], x['test_txt']]).astype(np.float32),
                           y, y, load_cls_emb(cls_emb), class_names, train, train, np.arange(n),
                           meta=dict(source=str(path), layout='mat', label_base=base))
+
+# %% ../nbs/00_data.ipynb #6941efc9
+DEEP_KEYS = ('imgs_deep', 'texts_doc', 'imgs_labels', 'texts_labels')
+
+def _read_deep_arrays(path: Path, keys) -> dict:
+    "The arrays `keys` (those present) of a `.mat` (v5 or v7.3) or `.h5` file."
+    if not path.exists(): raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix.lower() not in ('.h5', '.hdf5'):
+        from scipy.io import loadmat
+        try: m = loadmat(str(path), variable_names=list(keys))
+        except NotImplementedError: return _read_h5(path, keys, matlab=True)      # v7.3: HDF5 inside
+        except Exception as e: raise DataError(f"{path}: not a readable MATLAB file ({e})") from None
+        return {k: np.asarray(v) for k, v in m.items() if k in keys}
+    return _read_h5(path, keys, matlab=False)
+
+def _read_h5(path: Path, keys, matlab: bool) -> dict:
+    try: import h5py
+    except ImportError: raise ModuleNotFoundError(f"{path}: reading HDF5 needs h5py: pip install h5py") from None
+    try:
+        with h5py.File(path, 'r') as f:
+            out = {k: np.asarray(f[k]) for k in keys if k in f and isinstance(f[k], h5py.Dataset)}
+    except OSError as e: raise DataError(f"{path}: not a readable HDF5 file ({e})") from None
+    return {k: v.T for k, v in out.items()} if matlab else out       # MATLAB writes column-major
+
+def _deep_labels(y: np.ndarray, n: int, label_base, where: str) -> np.ndarray:
+    "0-based class ids (n,) from integer labels of base `label_base`, or from a one-hot matrix; a multi-hot matrix as bool (n, C)."
+    y = np.asarray(y)
+    if y.ndim == 2 and 1 in y.shape and y.size == n: y = y.reshape(-1)
+    if y.ndim not in (1, 2) or len(y) != n: raise DataError(f"{where}: expected {n} labels, (n,) or (n, classes), got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.number) or not np.isfinite(y).all() or (y != np.round(y)).any():
+        raise DataError(f"{where}: labels must be finite whole numbers")
+    if y.ndim == 2:
+        if not np.isin(y, (0, 1)).all(): raise DataError(f"{where}: a label matrix must hold only 0 and 1")
+        per_row = y.sum(1)
+        if (per_row == 0).any(): raise DataError(f"{where}: row {int(np.argmax(per_row == 0))} of the label matrix has no 1")
+        return y.argmax(1) if (per_row == 1).all() else y.astype(bool)
+    if label_base is None: raise DataError(f"{where}: integer labels; pass label_base (0 or 1) to say where they start")
+    return y.astype(np.int64) - int(label_base)
+
+def load_deep_features(path, cls_emb, class_names=None, label_base: int | None = None, valid: str = 'train') -> CrossModalData:
+    "Deep features in one `.mat`/`.h5` file with the keys `{train,valid,test}_{imgs_deep,texts_doc,imgs_labels,texts_labels}`."
+    path = Path(path)
+    if valid not in ('train', 'test'): raise DataError(f"valid: expected 'train' or 'test', got {valid!r}")
+    want = [f'{s}_{k}' for s in ('train', 'valid', 'test') for k in DEEP_KEYS]
+    a = _read_deep_arrays(path, want)
+    splits = ['train'] + (['valid'] if any(f'valid_{k}' in a for k in DEEP_KEYS) else []) + ['test']
+    missing = [k for k in want if k.split('_')[0] in splits and k not in a]
+    if missing: raise DataError(f"{path}: missing {missing} (found {sorted(a)})")
+    x, y, rows, start = {'img': [], 'txt': []}, {'img': [], 'txt': []}, {}, 0
+    for s in splits:
+        xi, xt = (check_features(a[f'{s}_{k}'], f"{path}: {s}_{k}").numpy() for k in ('imgs_deep', 'texts_doc'))
+        if len(xi) != len(xt): raise DataError(f"{path}: {s}_imgs_deep has {len(xi)} rows but {s}_texts_doc {len(xt)}; the rows pair images with texts")
+        for m, xm in (('img', xi), ('txt', xt)):
+            key = f"{s}_{'imgs' if m == 'img' else 'texts'}_labels"
+            x[m].append(xm); y[m].append(_deep_labels(a[key], len(xm), label_base, f"{path}: {key}"))
+        rows[s] = [start, start + len(xi)]; start += len(xi)
+    for m in ('img', 'txt'):
+        dims = {s: v.shape[1] for s, v in zip(splits, x[m])}
+        if len(set(dims.values())) > 1: raise DataError(f"{path}: {m} features differ in width across splits {dims}")
+        if len({v.ndim for v in y[m]}) > 1: raise DataError(f"{path}: {m} labels are class ids in one split and multi-hot in another")
+    train = np.concatenate([np.full(len(v), s == 'train' or (s == 'valid' and valid == 'train')) for s, v in zip(splits, x['img'])])
+    return CrossModalData(np.concatenate(x['img']), np.concatenate(x['txt']), np.concatenate(y['img']), np.concatenate(y['txt']),
+                          load_cls_emb(cls_emb), class_names, train, train, np.arange(len(train)),
+                          meta=dict(source=str(path), layout='deep features (.mat/.h5 keys)', label_base=label_base,
+                                    rows=rows, valid=valid if 'valid' in splits else None))
 
 # %% ../nbs/00_data.ipynb #624ab871
 def _read_txt_matrix(path: Path) -> np.ndarray:
