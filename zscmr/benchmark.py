@@ -21,7 +21,7 @@ from .plotting import subplots, plot_pr, plot_bars, tsne, scatter_groups, class_
 # %% auto #0
 __all__ = ['TABLE_KEYS', 'SHOWN', 'split_names', 'benchmark_splits', 'benchmark_methods', 'score', 'benchmark_study', 'per_seed',
            'summarise', 'summary_markdown', 'verdict', 'choose_preprocess', 'plot_benchmark_pr', 'plot_class_ap',
-           'plot_real_vs_synthetic', 'bench_figures', 'bench']
+           'plot_real_vs_synthetic', 'bench_figures', 'bench_tables', 'bench', 'replace_report_records']
 
 # %% ../nbs/07_benchmarks.ipynb #afd601c2
 def split_names(n_random: int) -> tuple:
@@ -179,6 +179,26 @@ def bench_figures(out, records: list | None = None, class_names=None) -> list:
         fig.savefig(out/name); plt.close(fig); files.append(out/name)
     return files
 
+def _reruns(meta: dict) -> str:
+    "One sentence per later re-run of some methods whose records replaced the first run's (`meta['reruns']`)."
+    return ''.join(f"\n{', '.join(r['methods'])}: records re-run by `{r['command']}` on {r['date']} ({r['machine']}, "
+                   f"{r['jobs']} job{'s' if r['jobs'] != 1 else ''}; {r['wall_seconds']:.0f} s), replacing the first run's\n"
+                   for r in meta.get('reruns', []))
+
+def bench_tables(meta: dict, records: list, class_names) -> str:
+    "A report folder's `tables.md` from its records.json (`meta` and `records`): DADN split, random-split average, verdicts."
+    splits, seeds = meta['splits'], meta['seeds']
+    randoms = [k for k in splits if k != 'dadn']
+    dadn, rand = summarise(records, ['dadn']), summarise(records, randoms) if randoms else {}
+    names = lambda cs: ', '.join(class_names[c] for c in cs)
+    return (f"{meta['dataset']}: mAP@all (z-scored cosine), mean ± std over seeds {list(seeds)}; preprocessing: {meta['preprocess']} "
+            f"(validation mAP of ridge: {meta['preprocess_val_scores']}); {meta['machine']}, {meta['jobs']} jobs of 1 thread; {meta['wall_seconds']:.0f} s in all\n"
+            + _reruns(meta) + "\n"
+            f"DADN split (unseen: {names(splits['dadn'])}):\n\n{summary_markdown(dadn)}\n\n"
+            f"CFSA beats (by more than the larger seed spread): {verdict(dadn) if 'CFSA' in dadn else 'n/a'}\n\n"
+            + (f"Average over {len(randoms)} random 5-class splits ({'; '.join(names(splits[k]) for k in randoms)}):\n\n"
+               f"{summary_markdown(rand)}\n\nCFSA beats: {verdict(rand) if 'CFSA' in rand else 'n/a'}\n" if randoms else ''))
+
 def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_random: int = 3, jobs: int = 2,
           methods=None, progress: bool = True, cls_emb: str = 'sentences') -> str:
     "Run the benchmark on 'wikipedia' (folder `data`) or 'digits' (class embeddings `cls_emb`); write the report folder `out`; return the tables."
@@ -196,18 +216,33 @@ def bench(dataset: str, data=None, out='zscmr-bench', seeds=(0, 1, 2, 3, 4), n_r
     records = run['records']
     data_ = load_dataset(spec)
     splits = benchmark_splits(data_, n_random)
-    dadn = summarise(records, ['dadn'])
-    rand = summarise(records, [s for s in splits if s != 'dadn']) if n_random else {}
     meta = run['meta'] | dict(dataset=dataset, spec=spec, preprocess=prep, preprocess_val_scores=prep_scores, seeds=list(seeds),
                               splits={k: f(seeds[0]).unseen for k, f in splits.items()}, wall_seconds=round(time.perf_counter() - t0, 1))
     _atomic_write_text(out/'records.json', json.dumps(dict(meta=meta, records=records), indent=1))   # old file or new, never half
-    names = lambda cs: ', '.join(data_.class_names[c] for c in cs)
-    text = (f"{dataset}: mAP@all (z-scored cosine), mean ± std over seeds {list(seeds)}; preprocessing: {prep} "
-            f"(validation mAP of ridge: {prep_scores}); {machine()}, {jobs} jobs of 1 thread; {meta['wall_seconds']:.0f} s in all\n\n"
-            f"DADN split (unseen: {names(splits['dadn'](seeds[0]).unseen)}):\n\n{summary_markdown(dadn)}\n\n"
-            f"CFSA beats (by more than the larger seed spread): {verdict(dadn) if 'CFSA' in dadn else 'n/a'}\n\n"
-            + (f"Average over {n_random} random 5-class splits ({'; '.join(names(f(seeds[0]).unseen) for k, f in splits.items() if k != 'dadn')}):\n\n"
-               f"{summary_markdown(rand)}\n\nCFSA beats: {verdict(rand) if 'CFSA' in rand else 'n/a'}\n" if n_random else ''))
+    text = bench_tables(meta, records, data_.class_names)
     _atomic_write_text(out/'tables.md', text)
     bench_figures(out, records, data_.class_names)
+    return text
+
+def _key(r): return tuple(r.get(k) for k in ('method', 'split', 'seed', 'cpu', 'device'))
+
+def replace_report_records(folder, rerun) -> str:
+    """Replace the records of report folder `folder` by those of report folder `rerun` (a `bench` run of some of its methods,
+    same dataset, seeds and splits): same method, split, seed, CPU and device, in place; note the re-run in meta's `reruns`;
+    redraw tables.md and the figures. Returns the tables."""
+    folder, rerun = Path(folder), Path(rerun)
+    old, new = (json.loads((f/'records.json').read_text()) for f in (folder, rerun))
+    for k in ('spec', 'seeds', 'splits'):
+        if old['meta'][k] != new['meta'][k]: raise ValueError(f"{rerun}: its {k} {new['meta'][k]} differ from {folder}'s {old['meta'][k]}")
+    fresh = {_key(r): r for r in new['records']}
+    unknown = sorted(set(fresh) - {_key(r) for r in old['records']}, key=str)
+    if unknown: raise ValueError(f"{rerun}: records {unknown[:3]} replace none of {folder}'s (same method, split, seed, CPU, device)")
+    records = [fresh.get(_key(r), r) for r in old['records']]
+    run = {k: new['meta'][k] for k in ('command', 'date', 'machine', 'jobs', 'wall_seconds', 'versions')}
+    meta = old['meta'] | dict(reruns=old['meta'].get('reruns', []) + [dict(methods=list(dict.fromkeys(r['method'] for r in new['records']))) | run])
+    _atomic_write_text(folder/'records.json', json.dumps(dict(meta=meta, records=records), indent=1))
+    names = load_dataset(meta['spec']).class_names
+    text = bench_tables(meta, records, names)
+    _atomic_write_text(folder/'tables.md', text)
+    bench_figures(folder, records, names)
     return text
